@@ -1,0 +1,304 @@
+//! `POST /v1/contacts/bulk` (up to 1000 rows, each independent) and `POST /v1/contacts/search`.
+
+use super::dto::{self, ContactResponse, ContactStatusDto, CreateContactRequest};
+use super::query::{self, ContactSortDto, OrderDto};
+use crate::api::envelope::{self, Envelope, ListEnvelope};
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::extract::{describe_json_error, Tenant};
+use crate::api::AppState;
+use crate::db;
+use crate::db::contacts::{BulkOutcome, BulkRowError, OnDuplicate};
+use crate::domain::contact::{ContactFilter, NewContact};
+use crate::domain::listing::PageRequest;
+use crate::domain::text;
+use crate::error::Error;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+/// Most rows one bulk request may carry.
+pub const MAX_BULK_ROWS: usize = 1000;
+
+/// What to do with a row whose email already exists.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDuplicateDto {
+    /// Leave the existing contact alone (default).
+    Skip,
+    /// Apply the row's non-empty values to the existing contact; tags and groups are added.
+    Update,
+}
+
+impl From<OnDuplicateDto> for OnDuplicate {
+    fn from(value: OnDuplicateDto) -> Self {
+        match value {
+            OnDuplicateDto::Skip => Self::Skip,
+            OnDuplicateDto::Update => Self::Update,
+        }
+    }
+}
+
+/// Body of `POST /v1/contacts/bulk`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"contacts": [{"email": "ada@example.com", "firstName": "Ada"}, {"email": "alan@example.com", "company": "Bletchley"}], "groupIds": [], "onDuplicate": "skip"}))]
+pub struct BulkRequest {
+    /// The contacts, 1 to 1000; each row is validated and written on its own.
+    #[schema(value_type = Vec<CreateContactRequest>, min_items = 1, max_items = 1000)]
+    pub contacts: Vec<Value>,
+    /// Groups every row joins.
+    #[schema(max_items = 100)]
+    pub group_ids: Option<Vec<String>>,
+    /// Duplicate handling (default `skip`).
+    pub on_duplicate: Option<OnDuplicateDto>,
+}
+
+/// A row that was not written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkErrorDto {
+    /// Row position (0-based).
+    pub index: usize,
+    /// The row's email, when it had one.
+    pub email: Option<String>,
+    /// Error code.
+    pub code: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Result of a bulk write or a CSV import.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkResponse {
+    /// Contacts created.
+    pub created: u64,
+    /// Existing contacts updated.
+    pub updated: u64,
+    /// Duplicates skipped.
+    pub skipped: u64,
+    /// Rows that failed (at most 1000 listed; see `errorCount`).
+    pub errors: Vec<BulkErrorDto>,
+    /// Number of failed rows in all.
+    pub error_count: u64,
+}
+
+impl BulkResponse {
+    /// Shapes a bulk outcome.
+    pub fn from_outcome(outcome: BulkOutcome, error_count: u64) -> Self {
+        Self {
+            created: outcome.created,
+            updated: outcome.updated,
+            skipped: outcome.skipped,
+            errors: outcome
+                .errors
+                .into_iter()
+                .map(|error| BulkErrorDto {
+                    index: error.index,
+                    email: error.email,
+                    code: error.code.to_owned(),
+                    message: error.message,
+                })
+                .collect(),
+            error_count,
+        }
+    }
+}
+
+/// Validates one row: JSON shape first, then the domain rules.
+pub fn parse_row(index: usize, row: Value) -> Result<NewContact, BulkRowError> {
+    let email = row.get("email").and_then(Value::as_str).map(str::to_owned);
+    let failed = |error: ApiError| {
+        let (code, message) = match &error {
+            ApiError::Domain(Error::Validation { message, .. }) => {
+                ("VALIDATION_ERROR", message.clone())
+            }
+            other => (other.code(), other.to_string()),
+        };
+        BulkRowError {
+            index,
+            email: email.clone(),
+            code,
+            message,
+        }
+    };
+    if !row.is_object() {
+        return Err(failed(ApiError::validation(
+            "Each contact must be a JSON object",
+        )));
+    }
+    let request: CreateContactRequest =
+        serde_json::from_value(row).map_err(|error| failed(describe_json_error(&error)))?;
+    NewContact::try_from(request).map_err(|error| failed(ApiError::Domain(error)))
+}
+
+/// Create or update up to 1000 contacts; one bad row never fails the others.
+#[utoipa::path(post, path = "/v1/contacts/bulk", tag = "Contacts", operation_id = "bulkCreateContacts",
+    request_body = BulkRequest,
+    responses((status = 200, description = "Counts and per-row errors.", body = Envelope<BulkResponse>)))]
+pub async fn bulk(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    body: web::Json<BulkRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    if body.contacts.is_empty() || body.contacts.len() > MAX_BULK_ROWS {
+        return Err(ApiError::invalid(
+            "contacts",
+            format!("contacts must hold 1 to {MAX_BULK_ROWS} rows"),
+        ));
+    }
+    let groups = dto::group_ids(body.group_ids.as_deref().unwrap_or_default())?;
+    let on_duplicate = body.on_duplicate.map(Into::into).unwrap_or_default();
+    let rows: Vec<_> = body
+        .contacts
+        .into_iter()
+        .enumerate()
+        .map(|(index, row)| (index, parse_row(index, row)))
+        .collect();
+    let now = crate::domain::time::format(chrono::Utc::now());
+    let outcome = state
+        .db
+        .write(move |conn| {
+            db::contacts::bulk_upsert(conn, &tenant.0, rows, &groups, on_duplicate, &now)
+        })
+        .await?;
+    let count = outcome.errors.len() as u64;
+    Ok(envelope::ok(BulkResponse::from_outcome(outcome, count)))
+}
+
+/// A status or a list of statuses.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum StatusFilter {
+    /// One status.
+    One(ContactStatusDto),
+    /// Any of these statuses.
+    Many(Vec<ContactStatusDto>),
+}
+
+/// Filters of a search.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SearchFilters {
+    /// Status, or any of several statuses.
+    pub status: Option<StatusFilter>,
+    /// In any of these groups (ids).
+    #[schema(max_items = 100)]
+    pub groups: Option<Vec<String>>,
+    /// Has any of these tags.
+    #[schema(max_items = 100)]
+    pub tags: Option<Vec<String>>,
+    /// Custom fields equal to these values.
+    #[schema(value_type = Option<std::collections::HashMap<String, dto::CustomFieldValue>>)]
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+/// Sort of a search.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSort {
+    /// Field.
+    pub field: ContactSortDto,
+    /// Order (default `desc`).
+    pub order: Option<OrderDto>,
+}
+
+/// Body of `POST /v1/contacts/search`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"query": "acme", "filters": {"status": "active", "tags": ["vip"], "customFields": {"plan": "gold"}}, "sort": {"field": "email", "order": "asc"}}))]
+pub struct SearchRequest {
+    /// Text searched in email, names and company (case-insensitive).
+    #[schema(max_length = 255)]
+    pub query: Option<String>,
+    /// Filters.
+    pub filters: Option<SearchFilters>,
+    /// Sort (default `createdAt desc`).
+    pub sort: Option<SearchSort>,
+    /// Page (default 1).
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub page: Option<u32>,
+    /// Items per page (default 20, at most 100).
+    #[schema(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// Pagination accepted in the query string of a search as well.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number (default 1).
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<u32>,
+    /// Items per page (default 20, at most 100).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+fn search_filter(request: &mut SearchRequest) -> Result<ContactFilter, Error> {
+    let mut filter = ContactFilter {
+        query: match request.query.take().map(|q| q.trim().to_owned()) {
+            Some(q) if q.chars().count() > 255 => {
+                return Err(Error::invalid(
+                    "query",
+                    "query must be at most 255 characters",
+                ))
+            }
+            Some(q) if !q.is_empty() => Some(q),
+            _ => None,
+        },
+        ..ContactFilter::default()
+    };
+    let Some(filters) = request.filters.take() else {
+        return Ok(filter);
+    };
+    filter.statuses = match filters.status {
+        None => Vec::new(),
+        Some(StatusFilter::One(status)) => vec![status.into()],
+        Some(StatusFilter::Many(statuses)) => statuses.into_iter().map(Into::into).collect(),
+    };
+    filter.any_group_ids = dto::group_ids(filters.groups.as_deref().unwrap_or_default())
+        .map_err(|_| Error::invalid("filters.groups", "groups must be group ids (grp_…)"))?
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
+    filter.any_tags = text::tags(filters.tags.as_deref().unwrap_or_default())
+        .map_err(|m| Error::invalid("filters.tags", m))?;
+    if let Some(custom) = filters.custom_fields {
+        filter.custom_fields = text::custom_fields(&custom)
+            .map_err(|m| Error::invalid("filters.customFields", m))?
+            .into_iter()
+            .collect();
+    }
+    Ok(filter)
+}
+
+/// Search contacts by text and structured filters; same envelope as the list.
+#[utoipa::path(post, path = "/v1/contacts/search", tag = "Contacts", operation_id = "searchContacts",
+    params(PageQuery),
+    request_body = SearchRequest,
+    responses((status = 200, description = "A page of matching contacts.", body = ListEnvelope<ContactResponse>)))]
+pub async fn search(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    page_query: web::Query<PageQuery>,
+    body: web::Json<SearchRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut body = body.into_inner();
+    let page = PageRequest::parse(
+        body.page.or(page_query.page),
+        body.per_page.or(page_query.per_page),
+    )?;
+    let sort = match &body.sort {
+        Some(sort) => query::sort(Some(sort.field), sort.order),
+        None => query::sort(None, None),
+    };
+    let filter = search_filter(&mut body)?;
+    let result = state
+        .db
+        .read(move |conn| db::contacts::list(conn, &tenant.0, &filter, sort, page))
+        .await?;
+    Ok(envelope::page(result, page, ContactResponse::from))
+}

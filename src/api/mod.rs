@@ -1,0 +1,135 @@
+//! The HTTP layer: the route table, shared state, and one module per resource.
+
+pub mod auth;
+pub mod contacts;
+pub mod docs;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+pub mod groups;
+pub mod idempotency;
+pub mod middleware;
+pub mod openapi;
+pub mod pipeline_stages;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use actix_web::{web, HttpResponse, Resource};
+use error::ApiError;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// State shared by every worker.
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Per-key request quota (actix-governor).
+    pub rate_limit: auth::RateLimitConfig,
+    /// Per-IP quota of failed authentications.
+    pub auth_failures: auth::IpLimiter,
+    /// When each key's `last_used_at` was last written by this process.
+    key_touches: Mutex<HashMap<ApiKeyId, Instant>>,
+    /// One lock per (workspace, Idempotency-Key) in flight, so duplicates run once.
+    idempotency_locks: Mutex<HashMap<(WorkspaceId, String), Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl AppState {
+    /// Builds the state; the rate limiters live here so all workers share them.
+    pub fn new(db: Database, config: Arc<Config>) -> Self {
+        Self {
+            rate_limit: auth::rate_limit_config(config.rate_limit_per_minute),
+            auth_failures: auth::ip_limiter(config.auth_failures_per_minute),
+            db,
+            config,
+            key_touches: Mutex::new(HashMap::new()),
+            idempotency_locks: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// A resource whose unsupported methods answer 405 with an `Allow` header.
+fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<HttpResponse, ApiError>(ApiError::MethodNotAllowed(allow))
+    }))
+}
+
+async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
+
+async fn panic_for_tests() -> HttpResponse {
+    panic!("deliberate panic from the test route");
+}
+
+/// The whole route table.
+pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
+    let config = &state.config;
+    cfg.app_data(extract::json_config(config.max_body_bytes))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .service(resource("/healthz", "GET").route(web::get().to(docs::healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(docs::readyz)))
+        .service(resource("/docs", "GET").route(web::get().to(docs::index)))
+        .service(resource("/docs/", "GET").route(web::get().to(docs::index)))
+        .service(resource("/docs/{file:.*}", "GET").route(web::get().to(docs::asset)))
+        .service(resource("/v1/openapi.json", "GET").route(web::get().to(openapi::document)));
+    let mut v1 = web::scope("/v1")
+        .service(
+            resource("/contacts", "GET, POST")
+                .route(web::get().to(contacts::list))
+                .route(web::post().to(contacts::create)),
+        )
+        .service(resource("/contacts/bulk", "POST").route(web::post().to(contacts::bulk::bulk)))
+        .service(resource("/contacts/search", "POST").route(web::post().to(contacts::bulk::search)))
+        .service(resource("/contacts/import", "POST").route(web::post().to(contacts::csv::import)))
+        .service(resource("/contacts/export", "GET").route(web::get().to(contacts::csv::export)))
+        .service(
+            resource("/contacts/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(contacts::get))
+                .route(web::put().to(contacts::update))
+                .route(web::delete().to(contacts::delete)),
+        )
+        .service(
+            resource("/contacts/{id}/groups", "POST, DELETE")
+                .route(web::post().to(contacts::add_groups))
+                .route(web::delete().to(contacts::remove_groups)),
+        )
+        .service(
+            resource("/contacts/{id}/tags", "POST, DELETE")
+                .route(web::post().to(contacts::add_tags))
+                .route(web::delete().to(contacts::remove_tags)),
+        )
+        .service(
+            resource("/groups", "GET, POST")
+                .route(web::get().to(groups::list))
+                .route(web::post().to(groups::create)),
+        )
+        .service(
+            resource("/groups/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(groups::get))
+                .route(web::put().to(groups::update))
+                .route(web::delete().to(groups::delete)),
+        )
+        .service(
+            resource("/groups/{id}/contacts", "GET, POST, DELETE")
+                .route(web::get().to(groups::members))
+                .route(web::post().to(groups::add_members))
+                .route(web::delete().to(groups::remove_members)),
+        )
+        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)));
+    if config.enable_test_routes {
+        v1 = v1.service(web::resource("/_test/panic").route(web::get().to(panic_for_tests)));
+    }
+    cfg.service(
+        v1.default_service(web::to(route_not_found))
+            .wrap(actix_governor::Governor::new(&state.rate_limit))
+            .wrap(actix_web::middleware::from_fn(idempotency::idempotency))
+            .wrap(actix_web::middleware::from_fn(auth::authenticate)),
+    )
+    .default_service(web::to(route_not_found));
+}

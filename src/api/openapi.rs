@@ -1,0 +1,221 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the DTO types, with
+//! the conventions every `/v1` operation shares (auth, error responses, rate-limit headers)
+//! added in one place.
+
+use crate::api::contacts::{self, bulk, csv};
+use crate::api::envelope::ErrorEnvelope;
+use crate::api::{groups, pipeline_stages};
+use actix_web::HttpResponse;
+use std::sync::OnceLock;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
+use utoipa::{Modify, OpenApi};
+
+const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compatible cold-email platform over one SQLite file.
+
+**Authentication.** Send `Authorization: Bearer flz_sk_…` on every `/v1` call. Keys belong to one workspace and every query is scoped to it: ids of another workspace answer `404`. Only workspaces on the Pro plan may use the API (`403 FORBIDDEN` otherwise). Repeated failed authentications from one client IP are throttled (`429`).
+
+**Envelopes.** Success: `{"success": true, "data": …}`; lists add `"meta": {"page", "perPage", "total", "totalPages"}`. Errors: `{"success": false, "error": {"code", "message", "details"}}` with the codes `VALIDATION_ERROR` (400), `UNAUTHORIZED` (401), `FORBIDDEN` (403), `NOT_FOUND` (404), `METHOD_NOT_ALLOWED` (405), `CONFLICT` (409), `PAYLOAD_TOO_LARGE` (413), `RATE_LIMIT_EXCEEDED` (429), `INTERNAL_ERROR` (500).
+
+**Lists.** `page` (default 1) and `perPage` (default 20, at most 100); `sort` and `order=asc|desc` on the documented fields (default `createdAt desc`). Unknown query parameters are refused with `400` so typos are caught.
+
+**Rate limits.** Per API key, 1000 requests per minute by default, as a token bucket: a key may use its whole quota at once and it refills continuously. Every `/v1` answer carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the bucket is full again); a `429` also carries `Retry-After` (seconds).
+
+**Idempotency.** Any POST may carry an `Idempotency-Key` header (1–255 printable characters). The first successful response is stored for 24 hours and replayed, marked `Idempotent-Replayed: true`, for a retry with the same body; the same key with a different body or path is `409 CONFLICT`. Keys are per workspace; concurrent duplicates run once.
+
+**Timestamps** are RFC 3339 UTC (`2025-01-15T10:30:00Z`). **Ids** are opaque prefixed strings (`con_`, `grp_`, `stg_`)."#;
+
+/// The document's source.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "fluenzr API", description = DESCRIPTION, license(name = "AGPL-3.0-or-later")),
+    paths(
+        contacts::list,
+        contacts::create,
+        contacts::get,
+        contacts::update,
+        contacts::delete,
+        bulk::bulk,
+        bulk::search,
+        csv::import,
+        csv::export,
+        contacts::add_groups,
+        contacts::remove_groups,
+        contacts::add_tags,
+        contacts::remove_tags,
+        groups::list,
+        groups::create,
+        groups::get,
+        groups::update,
+        groups::delete,
+        groups::members,
+        groups::add_members,
+        groups::remove_members,
+        pipeline_stages::list,
+    ),
+    components(schemas(ErrorEnvelope)),
+    modifiers(&Conventions),
+    tags(
+        (name = "Contacts", description = "People you write to: CRUD, bulk, search, tags, group membership, CSV import and export."),
+        (name = "Groups", description = "Static and dynamic lists of contacts."),
+        (name = "Pipeline stages", description = "The workspace's sales pipeline stages, for `pipelineStageId`."),
+    )
+)]
+pub struct ApiDoc;
+
+struct Conventions;
+
+fn error_response(description: &str, retry_after: bool) -> RefOr<Response> {
+    let mut builder = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+            .build(),
+    );
+    if retry_after {
+        builder = builder.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some("Seconds to wait before retrying."))
+                .build(),
+        );
+    }
+    RefOr::T(builder.build())
+}
+
+fn rate_limit_headers(response: &mut RefOr<Response>) {
+    let RefOr::T(response) = response else { return };
+    for (name, description) in [
+        (
+            "X-RateLimit-Limit",
+            "Requests allowed per minute for this key.",
+        ),
+        ("X-RateLimit-Remaining", "Requests left in the bucket."),
+        (
+            "X-RateLimit-Reset",
+            "Unix time (seconds) when the bucket is full again.",
+        ),
+    ] {
+        response.headers.insert(
+            name.to_owned(),
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some(description))
+                .build(),
+        );
+    }
+}
+
+fn add_conventions(path: &str, method: &str, operation: &mut Operation) {
+    let responses = &mut operation.responses.responses;
+    let has_body = operation.request_body.is_some();
+    let mut errors = vec![
+        (
+            "400",
+            "Invalid input (`VALIDATION_ERROR`), including unknown query parameters.",
+            false,
+        ),
+        (
+            "401",
+            "Missing, malformed, unknown or revoked API key (`UNAUTHORIZED`).",
+            false,
+        ),
+        (
+            "403",
+            "The workspace is not on the Pro plan (`FORBIDDEN`).",
+            false,
+        ),
+        ("429", "Rate limit exceeded (`RATE_LIMIT_EXCEEDED`).", true),
+        ("500", "Unexpected error (`INTERNAL_ERROR`).", false),
+    ];
+    if path.contains('{') {
+        errors.push((
+            "404",
+            "No such resource in this workspace (`NOT_FOUND`).",
+            false,
+        ));
+    }
+    if method == "post" || method == "put" {
+        errors.push((
+            "409",
+            "Duplicate, or an Idempotency-Key reused with another request (`CONFLICT`).",
+            false,
+        ));
+    }
+    if has_body || method == "post" {
+        errors.push((
+            "413",
+            "Request body above the configured limit (`PAYLOAD_TOO_LARGE`).",
+            false,
+        ));
+    }
+    for (status, description, retry_after) in errors {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error_response(description, retry_after));
+    }
+    for response in responses.values_mut() {
+        rate_limit_headers(response);
+    }
+}
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("flz_sk_<32 alphanumerics>")
+                    .description(Some("An API key created with `fluenzr keys create` (or printed on first start)."))
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new(
+            "bearerAuth",
+            Vec::<String>::new(),
+        )]);
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let PathItem {
+                get,
+                post,
+                put,
+                delete,
+                ..
+            } = item;
+            for (method, operation) in [
+                ("get", get),
+                ("post", post),
+                ("put", put),
+                ("delete", delete),
+            ] {
+                if let Some(operation) = operation {
+                    add_conventions(path, method, operation);
+                }
+            }
+        }
+    }
+}
+
+/// The document as JSON, built once.
+pub fn document_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|_| "{}".to_owned())
+    })
+}
+
+/// `GET /v1/openapi.json` (public).
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Access-Control-Allow-Origin", "*"))
+        .body(document_json())
+}

@@ -1,0 +1,251 @@
+//! Reading contacts through filters: list pages, export streams and the custom field columns.
+
+use super::{attach_relations, from_row, COLUMNS, FROM};
+use crate::db::like_contains;
+use crate::domain::contact::{
+    Contact, ContactFilter, ContactSort, ContactSortField, GroupSelector,
+};
+use crate::domain::ids::WorkspaceId;
+use crate::domain::listing::{Page, PageRequest};
+use crate::error::Error;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, Connection};
+
+/// A WHERE clause (always starting with the workspace scope) and its parameters.
+struct Where {
+    sql: String,
+    params: Vec<SqlValue>,
+}
+
+impl Where {
+    fn new(workspace_id: &WorkspaceId) -> Self {
+        Self {
+            sql: "c.workspace_id = ?1".to_owned(),
+            params: vec![SqlValue::Text(workspace_id.as_str().to_owned())],
+        }
+    }
+
+    /// Adds `AND <clause>` where each `?` in `clause` takes the next parameter.
+    fn and(&mut self, clause: &str, values: impl IntoIterator<Item = SqlValue>) {
+        let mut rendered = String::with_capacity(clause.len() + 8);
+        let mut values = values.into_iter();
+        for c in clause.chars() {
+            if c == '?' {
+                self.params.push(values.next().unwrap_or(SqlValue::Null));
+                rendered.push_str(&format!("?{}", self.params.len()));
+            } else {
+                rendered.push(c);
+            }
+        }
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&rendered);
+    }
+}
+
+fn text(value: &str) -> SqlValue {
+    SqlValue::Text(value.to_owned())
+}
+
+fn build_where(workspace_id: &WorkspaceId, filter: &ContactFilter) -> Where {
+    let mut clause = Where::new(workspace_id);
+    if let Some(email) = &filter.email_contains {
+        clause.and(
+            "c.email_lower LIKE ? ESCAPE '\\'",
+            [text(&like_contains(email))],
+        );
+    }
+    if !filter.statuses.is_empty() {
+        let marks = vec!["?"; filter.statuses.len()].join(", ");
+        clause.and(
+            &format!("c.status IN ({marks})"),
+            filter.statuses.iter().map(|status| text(status.as_str())),
+        );
+    }
+    let scope = text(workspace_id.as_str());
+    match &filter.group {
+        Some(GroupSelector::Id(id)) => clause.and(
+            "c.seq IN (SELECT gm.contact_seq FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
+              WHERE g.workspace_id = ? AND g.id = ?)",
+            [scope.clone(), text(id)],
+        ),
+        Some(GroupSelector::IdOrName(value)) => clause.and(
+            "c.seq IN (SELECT gm.contact_seq FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
+              WHERE g.workspace_id = ? AND (g.id = ? OR g.name = ? COLLATE NOCASE))",
+            [scope.clone(), text(value), text(value)],
+        ),
+        None => {}
+    }
+    if !filter.any_group_ids.is_empty() {
+        let marks = vec!["?"; filter.any_group_ids.len()].join(", ");
+        clause.and(
+            &format!(
+                "c.seq IN (SELECT gm.contact_seq FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
+                 WHERE g.workspace_id = ? AND g.id IN ({marks}))"
+            ),
+            std::iter::once(scope.clone()).chain(filter.any_group_ids.iter().map(|id| text(id))),
+        );
+    }
+    if let Some(tag) = &filter.tag {
+        clause.and(
+            "c.seq IN (SELECT contact_seq FROM contact_tags WHERE tag = ?)",
+            [text(tag)],
+        );
+    }
+    if !filter.any_tags.is_empty() {
+        let marks = vec!["?"; filter.any_tags.len()].join(", ");
+        clause.and(
+            &format!("c.seq IN (SELECT contact_seq FROM contact_tags WHERE tag IN ({marks}))"),
+            filter.any_tags.iter().map(|tag| text(tag)),
+        );
+    }
+    if let Some(company) = &filter.company_contains {
+        clause.and(
+            "lower(c.company) LIKE ? ESCAPE '\\'",
+            [text(&like_contains(company))],
+        );
+    }
+    if let Some(query) = &filter.query {
+        let pattern = like_contains(query);
+        clause.and(
+            "(c.email_lower LIKE ? ESCAPE '\\' OR lower(c.first_name) LIKE ? ESCAPE '\\'
+              OR lower(c.last_name) LIKE ? ESCAPE '\\' OR lower(c.company) LIKE ? ESCAPE '\\'
+              OR lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) LIKE ? ESCAPE '\\')",
+            std::iter::repeat_n(text(&pattern), 5),
+        );
+    }
+    for (key, value) in &filter.custom_fields {
+        let path = format!("$.\"{key}\"");
+        let value = match value {
+            serde_json::Value::String(s) => text(s),
+            serde_json::Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => SqlValue::Integer(i),
+                None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+            },
+            _ => SqlValue::Null,
+        };
+        clause.and("json_extract(c.custom_fields, ?) = ?", [text(&path), value]);
+    }
+    if let Some(after) = &filter.created_after {
+        clause.and("c.created_at >= ?", [text(after)]);
+    }
+    if let Some(before) = &filter.created_before {
+        clause.and("c.created_at <= ?", [text(before)]);
+    }
+    clause
+}
+
+fn order_by(sort: ContactSort) -> String {
+    let order = sort.order.sql();
+    let column = match sort.field {
+        ContactSortField::CreatedAt => "c.created_at",
+        ContactSortField::UpdatedAt => "c.updated_at",
+        ContactSortField::Email => "c.email_lower",
+        ContactSortField::FirstName => "c.first_name COLLATE NOCASE",
+        ContactSortField::LastName => "c.last_name COLLATE NOCASE",
+        ContactSortField::Company => "c.company COLLATE NOCASE",
+    };
+    format!("{column} {order}, c.seq {order}")
+}
+
+/// One page of the workspace's contacts matching `filter`, with the total count.
+pub fn list(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    filter: &ContactFilter,
+    sort: ContactSort,
+    page: PageRequest,
+) -> Result<Page<Contact>, Error> {
+    let clause = build_where(workspace_id, filter);
+    let total = if filter.is_empty() {
+        crate::db::workspaces::contact_count(conn, workspace_id)?
+    } else {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM contacts c WHERE {}",
+            clause.sql
+        ))?
+        .query_row(params_from_iter(clause.params.iter()), |row| {
+            row.get::<_, i64>(0)
+        })?
+        .max(0) as u64
+    };
+    let mut params = clause.params.clone();
+    params.push(SqlValue::Integer(page.limit()));
+    params.push(SqlValue::Integer(page.offset()));
+    let count = params.len();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        clause.sql,
+        order_by(sort),
+        count - 1,
+        count
+    );
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(params.iter()), from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_relations(conn, &mut rows)?;
+    Ok(Page {
+        items: rows.into_iter().map(|(_, contact)| contact).collect(),
+        total,
+    })
+}
+
+/// Calls `visit` for every matching contact in order, a chunk at a time (for export); stops
+/// early when `visit` returns `false`.
+pub fn for_each_matching(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    filter: &ContactFilter,
+    sort: ContactSort,
+    mut visit: impl FnMut(&Contact) -> bool,
+) -> Result<(), Error> {
+    const CHUNK: usize = 500;
+    let clause = build_where(workspace_id, filter);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY {}",
+        clause.sql,
+        order_by(sort)
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let mut cursor = statement.query(params_from_iter(clause.params.iter()))?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        let next = cursor.next()?;
+        let done = next.is_none();
+        if let Some(row) = next {
+            chunk.push(from_row(row)?);
+        }
+        if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
+            attach_relations(conn, &mut chunk)?;
+            for (_, contact) in chunk.drain(..) {
+                if !visit(&contact) {
+                    return Ok(());
+                }
+            }
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+/// Every custom field key used by the matching contacts, sorted (the export's extra columns).
+pub fn custom_field_keys(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    filter: &ContactFilter,
+) -> Result<Vec<String>, Error> {
+    let clause = build_where(workspace_id, filter);
+    let sql = format!(
+        "SELECT DISTINCT j.key FROM contacts c, json_each(c.custom_fields) j WHERE {} ORDER BY j.key",
+        clause.sql
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let keys = statement
+        .query_map(params_from_iter(clause.params.iter()), |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(keys)
+}

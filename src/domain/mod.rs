@@ -1,0 +1,11 @@
+//! Pure domain types: ids, validated values, resources and their rules. No I/O here.
+
+pub mod api_key;
+pub mod contact;
+pub mod email;
+pub mod group;
+pub mod ids;
+pub mod listing;
+pub mod text;
+pub mod time;
+pub mod workspace;

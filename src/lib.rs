@@ -1,0 +1,10 @@
+//! fluenzr: a self-hosted, single-binary FluenzR-compatible outreach API server over SQLite.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod telemetry;

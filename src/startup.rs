@@ -1,0 +1,106 @@
+//! Builds the application: database, first-start workspace, HTTP server and background tasks.
+
+use crate::api;
+use crate::config::Config;
+use crate::db::{self, Database};
+use crate::domain::{time, workspace::Plan};
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A built, not yet running, server.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    database: Database,
+    first_start_key: Option<String>,
+}
+
+impl Application {
+    /// Opens the database (creating and migrating it), creates the first workspace of an empty
+    /// database, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let database = Database::open(&config.db_path, config.read_connections)?;
+        let first_start_key = database
+            .write(|conn| {
+                if db::workspaces::count(conn)? > 0 {
+                    return Ok(None);
+                }
+                let now = time::format(chrono::Utc::now());
+                let workspace = db::workspaces::create(conn, "Default workspace", Plan::Pro, &now)?;
+                let (_, secret) = db::api_keys::create(conn, &workspace.id, "Default key", &now)?;
+                Ok(Some(secret))
+            })
+            .await
+            .map_err(|error| anyhow::anyhow!("creating the first workspace: {error}"))?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let address = listener.local_addr()?;
+        let workers = config.workers;
+        let state = web::Data::new(api::AppState::new(database.clone(), Arc::new(config)));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(|cfg| api::configure(cfg, &state))
+                .wrap(actix_web::middleware::from_fn(
+                    api::middleware::normalize_errors,
+                ))
+                .wrap(actix_web::middleware::from_fn(
+                    api::middleware::catch_panics,
+                ))
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            address,
+            server,
+            database,
+            first_start_key,
+        })
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The database handle (tests use it to inspect state).
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The API key created for an empty database, if this start created one.
+    pub fn first_start_key(&self) -> Option<&str> {
+        self.first_start_key.as_deref()
+    }
+
+    /// Runs until the server is stopped (Ctrl-C / SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let database = self.database.clone();
+        let housekeeping = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let now = chrono::Utc::now().timestamp();
+                if let Err(error) = database
+                    .write(move |conn| db::idempotency::purge_expired(conn, now))
+                    .await
+                {
+                    tracing::warn!(%error, "purging expired idempotency keys failed");
+                }
+            }
+        });
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}
