@@ -86,8 +86,8 @@ impl Application {
     /// Runs until the server is stopped (Ctrl-C / SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let database = self.database.clone();
-        let housekeeping = actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+        let housekeeping = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
                 let now = chrono::Utc::now().timestamp();

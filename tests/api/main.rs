@@ -1,0 +1,14 @@
+//! The integration suite: one binary, real HTTP against the real application on a fresh database.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod contacts;
+mod conventions;
+mod csv;
+mod docs;
+mod groups;
+mod idempotency;
+mod rate_limit;
+mod tenancy;
