@@ -12,7 +12,8 @@ Subcommands (all print one JSON object on stdout unless noted):
   fluenzr-first-id BASE KEY         print the id of one contact (plain text)
   check URL AUTH                    GET URL once; print why it failed (plain text, empty when 2xx)
   pb-auth BASE EMAIL PASSWORD       print a superuser token (plain text)
-  pb-setup BASE TOKEN               enable batch, create the `contacts` collection
+  pb-setup BASE TOKEN LOGS PUBLIC   enable batch, create the `contacts` collection
+                                    (LOGS=0: request log off; PUBLIC=1: open list/view/create rules)
   pb-seed BASE TOKEN N              seed N records through /api/batch (1000 per call)
   pb-first-id BASE TOKEN            print the id of one record (plain text)
   report RESULTS.jsonl OUT.txt      render the final table (stdout and OUT.txt)
@@ -50,7 +51,9 @@ class Client:
         self.conn = None
 
     def request(self, method, path, body=None, content_type="application/json"):
-        headers = {"Authorization": self.auth, "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        if self.auth:
+            headers["Authorization"] = self.auth
         if body is not None:
             if not isinstance(body, (bytes, bytearray)):
                 body = json.dumps(body, separators=(",", ":")).encode()
@@ -101,6 +104,16 @@ def chunk_plan(n):
         yield c, min(c // per_group, GROUPS - 1), lo, hi
 
 
+def call_stats(calls):
+    """Per-call milliseconds: first and last call show whether a call's cost grows with the table."""
+    if not calls:
+        return {}
+    ms = sorted(c * 1000 for c in calls)
+    return {"calls": len(calls), "firstCallMs": round(calls[0] * 1000, 1),
+            "lastCallMs": round(calls[-1] * 1000, 1), "medianCallMs": round(ms[len(ms) // 2], 1),
+            "maxCallMs": round(ms[-1], 1)}
+
+
 # ---------------------------------------------------------------- fluenzr
 
 def fluenzr_seed(base, key, n):
@@ -116,9 +129,12 @@ def fluenzr_seed(base, key, n):
                 "groupIds": [group_ids[g]], "onDuplicate": "skip"}
         bodies.append((hi - lo, json.dumps(body, separators=(",", ":")).encode()))
     created = skipped = errors = 0
+    calls = []
     t0 = time.perf_counter()
     for rows, body in bodies:
+        t1 = time.perf_counter()
         d = cl.ok("POST", "/v1/contacts/bulk", body)["data"]
+        calls.append(time.perf_counter() - t1)
         created += d.get("created", 0)
         skipped += d.get("skipped", 0)
         errors += len(d.get("errors", []))
@@ -128,7 +144,8 @@ def fluenzr_seed(base, key, n):
               file=sys.stderr)
     print(json.dumps({"groupIds": group_ids, "created": created, "skipped": skipped,
                       "errors": errors, "seconds": round(secs, 3),
-                      "contactsPerSec": round(created / secs, 1) if secs else 0}))
+                      "contactsPerSec": round(created / secs, 1) if secs else 0,
+                      **call_stats(calls)}))
 
 
 def fluenzr_csv(base, key, n):
@@ -196,17 +213,26 @@ def pb_auth(base, email, password):
     print(d["token"])
 
 
-def pb_setup(base, token):
+def pb_setup(base, token, request_logs, public):
     cl = Client(base, token)
     settings = cl.ok("GET", "/api/settings")
     batch = dict(settings.get("batch") or {})
     batch.update(enabled=True, maxRequests=1000, timeout=60)
-    cl.ok("PATCH", "/api/settings", {"batch": batch})
-    got = cl.ok("GET", "/api/settings")["batch"]
-    if not got.get("enabled") or got.get("maxRequests") != 1000:
-        die(f"batch settings not applied: {got}")
-    cl.ok("POST", "/api/collections", PB_COLLECTION)
-    print(json.dumps({"batch": got}))
+    patch = {"batch": batch}
+    if not request_logs:
+        # maxDays 0 turns off PocketBase's per-request log (written to its auxiliary database)
+        logs = dict(settings.get("logs") or {})
+        logs["maxDays"] = 0
+        patch["logs"] = logs
+    cl.ok("PATCH", "/api/settings", patch)
+    got = cl.ok("GET", "/api/settings")
+    if not got["batch"].get("enabled") or got["batch"].get("maxRequests") != 1000:
+        die(f"batch settings not applied: {got['batch']}")
+    coll = dict(PB_COLLECTION)
+    if public:
+        coll.update(listRule="", viewRule="", createRule="")
+    cl.ok("POST", "/api/collections", coll)
+    print(json.dumps({"batch": got["batch"], "logs": got["logs"], "public": public}))
 
 
 def pb_row(i, group):
@@ -225,16 +251,20 @@ def pb_seed(base, token, n):
                              for i in range(lo, hi)]}
         bodies.append((hi - lo, json.dumps(body, separators=(",", ":")).encode()))
     created = 0
+    calls = []
     t0 = time.perf_counter()
     for rows, body in bodies:
+        t1 = time.perf_counter()
         d = cl.ok("POST", "/api/batch", body)
+        calls.append(time.perf_counter() - t1)
         bad = [r for r in d if not 200 <= r.get("status", 0) < 300]
         if bad:
             die(f"batch had {len(bad)} failed rows: {str(bad[:2])[:300]}")
         created += rows
     secs = time.perf_counter() - t0
     print(json.dumps({"groupIds": groups, "created": created, "seconds": round(secs, 3),
-                      "contactsPerSec": round(created / secs, 1) if secs else 0}))
+                      "contactsPerSec": round(created / secs, 1) if secs else 0,
+                      **call_stats(calls)}))
 
 
 def pb_first_id(base, token):
@@ -318,7 +348,7 @@ def report(results_path, out_path):
         w(f"contacts seeded: {info.get('contacts')}; wrk: {info.get('wrk')}")
         w(f"machine: {info.get('machine')}; load average at start: {info.get('loadavg')}")
         if info.get("pocketbase"):
-            w(f"PocketBase: {info['pocketbase']}")
+            w(f"PocketBase: {info['pocketbase']}; {info.get('pbconfig', '')}")
     w("")
     hdr = ["operation", "fluenzr req/s", "p50 ms", "p99 ms", "PocketBase req/s", "p50 ms", "p99 ms",
            "ratio"]
@@ -425,7 +455,7 @@ def main(argv):
     elif cmd == "pb-auth":
         pb_auth(args[0], args[1], args[2])
     elif cmd == "pb-setup":
-        pb_setup(args[0], args[1])
+        pb_setup(args[0], args[1], args[2] == "1", args[3] == "1")
     elif cmd == "pb-seed":
         pb_seed(args[0], args[1], int(args[2]))
     elif cmd == "pb-first-id":

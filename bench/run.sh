@@ -13,6 +13,11 @@
 #   BENCH_SKIP_FLUENZR=1        measure PocketBase only
 #   BENCH_SKIP_BUILD=1          use the existing target/release/fluenzr (no cargo build)
 #   BENCH_FLUENZR_BIN=path      benchmark this fluenzr binary instead (implies no build)
+#   BENCH_PB_REQUEST_LOGS=1     keep PocketBase's per-request log on (its default; off here
+#                               because it costs PocketBase ~40% on reads and fluenzr has none)
+#   BENCH_PB_PUBLIC=1           open PocketBase's list/view/create rules and send no token
+#                               (PocketBase's fastest path; default: superuser token, as
+#                               fluenzr always checks an API key)
 #   BENCH_THREADS=2 BENCH_CONNECTIONS=64 BENCH_BULK_CONNECTIONS=4   wrk shape
 #
 # Output: a table on stdout, also written to bench/last-run.txt (gitignored).
@@ -34,6 +39,8 @@ SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-64}
 BULK_CONNS=${BENCH_BULK_CONNECTIONS:-4}
+PB_LOGS=${BENCH_PB_REQUEST_LOGS:-0}
+PB_PUBLIC=${BENCH_PB_PUBLIC:-0}
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -105,10 +112,12 @@ fi
 wrk_run() { # wrk_run SERVER OP CONNECTIONS URL AUTH [VAR=value ...]
   local server=$1 op=$2 conns=$3 url=$4 auth=$5 out line
   shift 5
+  local hdr=()
+  [ -z "$auth" ] || hdr=(-H "Authorization: $auth")
   log "wrk $server/$op: -t$THREADS -c$conns -d$DURATION $url"
   if ! out=$(env "$@" timeout -k 5 $((DUR_S + 60)) \
       wrk -t"$THREADS" -c"$conns" -d"$DURATION" --timeout 10s --latency \
-          -s "$WRK_LUA" -H "Authorization: $auth" "$url" 2>&1); then
+          -s "$WRK_LUA" "${hdr[@]}" "$url" 2>&1); then
     note "$server $op: wrk failed: $(printf '%s' "$out" | tail -3 | tr '\n' ' ')"
     return 0
   fi
@@ -149,12 +158,13 @@ PB_VER_STR=""
 [ "$SKIP_PB" = 1 ] || PB_VER_STR=$("$PB_BIN" --version 2>/dev/null | head -1)
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$CONTACTS" "$THREADS" "$CONNS" "$BULK_CONNS" "$DURATION" "$(nproc) cores, ${CPU:-?}" "$PB_VER_STR" "$LOAD" >>"$RESULTS" <<'EOF'
+PB_CONFIG="$([ "$PB_PUBLIC" = 1 ] && echo 'public rules, no token' || echo 'superuser token on every request'), request log $([ "$PB_LOGS" = 1 ] && echo on || echo off)"
+python3 - "$CONTACTS" "$THREADS" "$CONNS" "$BULK_CONNS" "$DURATION" "$(nproc) cores, ${CPU:-?}" "$PB_VER_STR" "$LOAD" "$PB_CONFIG" >>"$RESULTS" <<'EOF'
 import json, sys, datetime
-c, t, n, b, d, m, pb, load = sys.argv[1:]
+c, t, n, b, d, m, pb, load, pbc = sys.argv[1:]
 print(json.dumps({"kind": "info", "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                   "contacts": int(c), "wrk": f"{t} threads, {n} connections ({b} for bulk), {d} per run, --latency",
-                  "machine": m, "pocketbase": pb, "loadavg": load}))
+                  "machine": m, "pocketbase": pb, "pbconfig": pbc, "loadavg": load}))
 EOF
 log "load average before start: $LOAD (another busy process skews every figure)"
 
@@ -239,7 +249,9 @@ if [ "$SKIP_PB" != 1 ]; then
   python3 "$HELPER" wait-http "$BASE/api/health" --timeout 60 \
     || { tail -20 "$TMP/pocketbase.log" >&2; die "PocketBase did not become healthy"; }
   TOKEN=$(python3 "$HELPER" pb-auth "$BASE" "$PB_EMAIL" "$PB_PASS")
-  python3 "$HELPER" pb-setup "$BASE" "$TOKEN" >/dev/null
+  python3 "$HELPER" pb-setup "$BASE" "$TOKEN" "$PB_LOGS" "$PB_PUBLIC" >/dev/null
+  PB_AUTH="$TOKEN"
+  [ "$PB_PUBLIC" != 1 ] || PB_AUTH=""
 
   log "seeding $CONTACTS records over 10 groups with POST /api/batch (1000 per call)"
   SEED=$(python3 "$HELPER" pb-seed "$BASE" "$TOKEN" "$CONTACTS") || die "PocketBase seeding failed"
@@ -253,14 +265,14 @@ if [ "$SKIP_PB" != 1 ]; then
   U_LIST="$BASE/api/collections/contacts/records?perPage=20&sort=-created"
   U_FILTER="$BASE/api/collections/contacts/records?perPage=20&sort=-created&filter=$FILTER"
   U_GET="$BASE/api/collections/contacts/records/$RID"
-  precheck pocketbase list "$U_LIST" "$TOKEN"
-  precheck pocketbase filter "$U_FILTER" "$TOKEN"
-  precheck pocketbase get "$U_GET" "$TOKEN"
-  wrk_run pocketbase list "$CONNS" "$U_LIST" "$TOKEN"
-  wrk_run pocketbase filter "$CONNS" "$U_FILTER" "$TOKEN"
-  wrk_run pocketbase get "$CONNS" "$U_GET" "$TOKEN"
-  wrk_run pocketbase create "$CONNS" "$BASE/api/collections/contacts/records" "$TOKEN" BENCH_WRK_MODE=create
-  wrk_run pocketbase bulk "$BULK_CONNS" "$BASE/api/batch" "$TOKEN" \
+  precheck pocketbase list "$U_LIST" "$PB_AUTH"
+  precheck pocketbase filter "$U_FILTER" "$PB_AUTH"
+  precheck pocketbase get "$U_GET" "$PB_AUTH"
+  wrk_run pocketbase list "$CONNS" "$U_LIST" "$PB_AUTH"
+  wrk_run pocketbase filter "$CONNS" "$U_FILTER" "$PB_AUTH"
+  wrk_run pocketbase get "$CONNS" "$U_GET" "$PB_AUTH"
+  wrk_run pocketbase create "$CONNS" "$BASE/api/collections/contacts/records" "$PB_AUTH" BENCH_WRK_MODE=create
+  wrk_run pocketbase bulk "$BULK_CONNS" "$BASE/api/batch" "$PB_AUTH" \
     BENCH_WRK_MODE=bulk BENCH_WRK_TARGET=pocketbase BENCH_GROUP_ID="$GROUP"
 
   kill -0 "$PB_PID" 2>/dev/null || { tail -20 "$TMP/pocketbase.log" >&2; die "PocketBase exited during the run"; }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what the tests need when it is missing
+# (Debian's chromium for the browser check; schemathesis in a virtual environment), then runs
+# formatting and lint checks, every unit and integration test, and schemathesis against the
+# running release binary.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (Debian) for the /docs browser test"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q chromium
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --all-targets
+echo "== schemathesis"
+bash tests/schemathesis.sh
