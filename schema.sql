@@ -51,9 +51,9 @@ CREATE TABLE contacts (
     tracking_opt_out  INTEGER NOT NULL DEFAULT 0,
     consent_source    TEXT,
     created_at        TEXT NOT NULL,
-    updated_at        TEXT NOT NULL,
-    UNIQUE (workspace_id, email_lower)
+    updated_at        TEXT NOT NULL
 );
+CREATE UNIQUE INDEX contacts_workspace_email ON contacts (workspace_id, email_lower);
 CREATE INDEX contacts_workspace_created ON contacts (workspace_id, created_at, seq);
 CREATE INDEX contacts_workspace_updated ON contacts (workspace_id, updated_at, seq);
 CREATE INDEX contacts_workspace_status ON contacts (workspace_id, status);

@@ -395,6 +395,9 @@ def report(results_path, out_path):
        (fmt(csv["seconds"], 2) if csv and 200 <= csv.get("status", 0) < 300 else
         (f"HTTP {csv['status']}" if csv else "-")), "n/a")
     kv("peak RSS (VmHWM, MB)", fmt(rss_f and rss_f["mb"], 1), fmt(rss_p and rss_p["mb"], 1))
+    for srv, r in (("fluenzr", rss_f), ("PocketBase", rss_p)):
+        if r and r.get("steps"):
+            w(f"  {srv} peak RSS (MB) after each phase: {r['steps']}")
     w("")
 
     # ------------------------------------------------------------ targets

@@ -13,8 +13,10 @@
 #   BENCH_SKIP_FLUENZR=1        measure PocketBase only
 #   BENCH_SKIP_BUILD=1          use the existing target/release/fluenzr (no cargo build)
 #   BENCH_FLUENZR_BIN=path      benchmark this fluenzr binary instead (implies no build)
-#   BENCH_PB_REQUEST_LOGS=1     keep PocketBase's per-request log on (its default; off here
-#                               because it costs PocketBase ~40% on reads and fluenzr has none)
+#   BENCH_PB_REQUEST_LOGS=1     keep PocketBase's per-request log on (its default). Off by
+#                               default here: the log is a database write per request and cost
+#                               PocketBase roughly 40% of its get-by-id rate when measured here,
+#                               so turning it off compares against PocketBase's faster setting
 #   BENCH_PB_PUBLIC=1           open PocketBase's list/view/create rules and send no token
 #                               (PocketBase's fastest path; default: superuser token, as
 #                               fluenzr always checks an API key)
@@ -129,6 +131,7 @@ wrk_run() { # wrk_run SERVER OP CONNECTIONS URL AUTH [VAR=value ...]
   fi
   printf '{"kind":"wrk","server":"%s","op":"%s","connections":%s,%s\n' "$server" "$op" "$conns" "$line" >>"$RESULTS"
   log "  -> {$line"
+  rss_step "$op"
 }
 
 precheck() { # precheck SERVER OP URL AUTH: one GET, noted if it is not 2xx
@@ -137,12 +140,24 @@ precheck() { # precheck SERVER OP URL AUTH: one GET, noted if it is not 2xx
   [ -z "$msg" ] || note "$1 $2: $msg"
 }
 
+hwm_mb() { # hwm_mb PID: peak RSS so far in MB
+  awk '/^VmHWM:/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || true
+}
+RSS_STEPS=""
+CUR_PID=""
+rss_step() { # rss_step LABEL [PID]: remember the peak RSS after a phase (shows which phase raised it)
+  local pid=${2:-$CUR_PID}
+  [ -n "$pid" ] || return 0
+  RSS_STEPS="${RSS_STEPS:+$RSS_STEPS, }$1 $(hwm_mb "$pid")"
+}
+
 peak_rss() { # peak_rss SERVER PID
   local kb
   kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$2/status" 2>/dev/null || true)
   if [ -n "$kb" ]; then
-    printf '{"kind":"rss","server":"%s","kb":%s,"mb":%s}\n' "$1" "$kb" \
-      "$(awk -v k="$kb" 'BEGIN {printf "%.1f", k/1024}')" >>"$RESULTS"
+    printf '{"kind":"rss","server":"%s","kb":%s,"mb":%s,"steps":"%s"}\n' "$1" "$kb" \
+      "$(awk -v k="$kb" 'BEGIN {printf "%.1f", k/1024}')" "$RSS_STEPS" >>"$RESULTS"
+    RSS_STEPS=""
     log "$1 peak RSS: $kb kB"
   else
     note "$1: could not read VmHWM of pid $2"
@@ -195,6 +210,7 @@ if [ "$SKIP_FLZ" != 1 ]; then
   FLUENZR_RATE_LIMIT_PER_MINUTE=100000000 \
     "$FLZ_BIN" serve --db "$DB" --bind "127.0.0.1:$PORT" >"$TMP/fluenzr.log" 2>&1 &
   FLZ_PID=$!
+  CUR_PID=$FLZ_PID
   python3 "$HELPER" wait-http "$BASE/healthz" --timeout 60 \
     || { tail -20 "$TMP/fluenzr.log" >&2; die "fluenzr did not become healthy"; }
 
@@ -204,11 +220,13 @@ if [ "$SKIP_FLZ" != 1 ]; then
   log "  -> $SEED"
   printf '%s\n' "${SEED%\}},\"kind\":\"seed\",\"server\":\"fluenzr\"}" >>"$RESULTS"
   GROUP=$(printf '%s' "$SEED" | json_get '["groupIds"][0]')
+  rss_step seed
 
   log "CSV import of $CONTACTS rows into a second workspace"
   if CSV=$(python3 "$HELPER" fluenzr-csv "$BASE" "$KEY_CSV" "$CONTACTS"); then
     log "  -> $CSV"
     printf '%s\n' "${CSV%\}},\"kind\":\"csv\",\"server\":\"fluenzr\"}" >>"$RESULTS"
+    rss_step csv
   else
     note "fluenzr CSV import: helper failed"
   fi
@@ -246,6 +264,7 @@ if [ "$SKIP_PB" != 1 ]; then
   log "starting PocketBase on $BASE"
   "$PB_BIN" serve --http "127.0.0.1:$PORT" --dir "$PB_DIR" >"$TMP/pocketbase.log" 2>&1 &
   PB_PID=$!
+  CUR_PID=$PB_PID
   python3 "$HELPER" wait-http "$BASE/api/health" --timeout 60 \
     || { tail -20 "$TMP/pocketbase.log" >&2; die "PocketBase did not become healthy"; }
   TOKEN=$(python3 "$HELPER" pb-auth "$BASE" "$PB_EMAIL" "$PB_PASS")
@@ -257,6 +276,7 @@ if [ "$SKIP_PB" != 1 ]; then
   SEED=$(python3 "$HELPER" pb-seed "$BASE" "$TOKEN" "$CONTACTS") || die "PocketBase seeding failed"
   log "  -> $SEED"
   printf '%s\n' "${SEED%\}},\"kind\":\"seed\",\"server\":\"pocketbase\"}" >>"$RESULTS"
+  rss_step seed
   GROUP=$(printf '%s' "$SEED" | json_get '["groupIds"][0]')
 
   RID=$(python3 "$HELPER" pb-first-id "$BASE" "$TOKEN")

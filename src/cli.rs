@@ -6,18 +6,14 @@ use crate::domain::ids::WorkspaceId;
 use crate::domain::time;
 use crate::domain::workspace::Plan;
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// fluenzr: a self-hosted FluenzR-compatible outreach API server over one SQLite file.
 #[derive(Debug, Parser)]
-#[command(
-    name = "fluenzr",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "fluenzr", version, about)]
 pub struct Cli {
     /// SQLite database file.
     #[arg(
@@ -95,6 +91,34 @@ pub enum KeyCommand {
         /// Key id or secret.
         key: String,
     },
+}
+
+impl Cli {
+    /// Parses the command line. `--db` and `--log` go anywhere (`fluenzr --db x.db keys list`
+    /// and `fluenzr keys list --db x.db` both work); the server flags given before a
+    /// subcommand other than `serve` (or before `serve`, which takes its own) are refused
+    /// rather than silently ignored.
+    pub fn parse_args() -> Self {
+        let mut command = Self::command();
+        let matches = command.get_matches_mut();
+        if matches.subcommand_name().is_some() {
+            let misplaced = command
+                .get_arguments()
+                .filter(|arg| !arg.is_global_set())
+                .find(|arg| {
+                    matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
+                });
+            if let Some(arg) = misplaced {
+                command
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("{arg} must come after `serve`, and only `serve` takes it"),
+                    )
+                    .exit();
+            }
+        }
+        Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
 }
 
 fn now() -> String {

@@ -71,7 +71,7 @@ impl Config {
             max_body_bytes: 4 * 1024 * 1024,
             max_import_bytes: 256 * 1024 * 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            read_connections: 8,
+            read_connections: 4,
             webhook_allow_private: false,
             webhook_retry_schedule: vec![60, 300, 1800, 7200],
             secret_key: Secret::new(String::new()),

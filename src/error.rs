@@ -14,6 +14,16 @@ pub enum Error {
     /// The resource does not exist in the caller's workspace.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// An id the request refers to (a group, a stage) does not exist in the caller's workspace;
+    /// `details` names the field and the id.
+    #[error("{message}")]
+    UnknownReference {
+        message: String,
+        details: Option<Value>,
+    },
+    /// The API key was revoked (or its workspace lost API access) while the request was in flight.
+    #[error("Invalid or missing API key")]
+    Unauthenticated,
     /// A uniqueness rule or a state transition refused the change.
     #[error("{message}")]
     Conflict {

@@ -1,11 +1,10 @@
 //! The `fluenzr` executable: parses the command line and runs the server or a command.
 
-use clap::Parser;
 use fluenzr::cli::{self, Cli, Command};
 use fluenzr::startup::Application;
 
 fn main() -> anyhow::Result<()> {
-    let args = Cli::parse();
+    let args = Cli::parse_args();
     fluenzr::telemetry::init(args.log.as_deref());
     let serve = match args.command {
         None => args.serve,

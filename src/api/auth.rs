@@ -5,7 +5,7 @@
 //! refills continuously at limit/60 per second. `X-RateLimit-Reset` is when it is full again.
 
 use crate::api::error::{error_body, ApiError};
-use crate::api::extract::AuthContext;
+use crate::api::extract::{AuthContext, KeyCheck};
 use crate::api::AppState;
 use crate::db::api_keys;
 use crate::domain::api_key;
@@ -22,6 +22,7 @@ use actix_web::{web, Error, HttpMessage, HttpResponse, HttpResponseBuilder, Resp
 use governor::state::keyed::DefaultKeyedStateStore;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The per-key rate limit configuration shared by all workers.
@@ -36,6 +37,16 @@ const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// How often a key's `last_used_at` is written at most.
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Most keys kept in the authentication cache.
+const KEY_CACHE_CAPACITY: usize = 10_000;
+
+/// A key identity remembered by hash.
+#[derive(Debug, Clone)]
+pub struct CachedIdentity {
+    key_id: ApiKeyId,
+    workspace_id: crate::domain::ids::WorkspaceId,
+}
 
 /// Rate-limits by the authenticated key's id (never by IP).
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +173,53 @@ impl AppState {
     }
 }
 
+fn refuse(req: ServiceRequest, state: &AppState) -> ServiceResponse<BoxBody> {
+    let failures_limit = u64::from(state.config.auth_failures_per_minute);
+    let ip = req
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |addr| addr.ip());
+    match state.auth_failures.check_key(&ip) {
+        Ok(snapshot) => respond(
+            req,
+            ApiError::Unauthorized,
+            failures_limit,
+            u64::from(snapshot.remaining_burst_capacity()),
+        ),
+        Err(negative) => {
+            let seconds = ceil_seconds(negative.wait_time_from(DefaultClock::default().now()));
+            respond(req, ApiError::RateLimited(seconds), failures_limit, 0)
+        }
+    }
+}
+
+impl AppState {
+    fn cached_identity(&self, hash: &[u8]) -> Option<CachedIdentity> {
+        self.key_cache
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(hash)
+            .cloned()
+    }
+
+    fn remember_identity(&self, hash: &[u8], identity: &CachedIdentity) {
+        let mut cache = self
+            .key_cache
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if cache.len() >= KEY_CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(hash.to_vec(), identity.clone());
+    }
+
+    fn forget_identity(&self, hash: &[u8]) {
+        self.key_cache
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .remove(hash);
+    }
+}
+
 /// Authenticates `/v1` requests and finishes the rate-limit headers of every answer.
 pub async fn authenticate(
     req: ServiceRequest,
@@ -174,51 +232,57 @@ pub async fn authenticate(
         ));
     };
     let limit = u64::from(state.config.rate_limit_per_minute);
-    let found = match bearer_token(req.headers()) {
-        Some(token) if api_key::is_well_formed(&token) => {
-            state
+    let token = bearer_token(req.headers()).filter(|token| api_key::is_well_formed(token));
+    let key_hash = token
+        .as_deref()
+        .map(|token| Arc::new(api_key::hash_secret(token)));
+    let cached = key_hash
+        .as_ref()
+        .and_then(|hash| state.cached_identity(hash));
+    let (identity, check) = match (cached, &key_hash) {
+        (Some(identity), Some(hash)) => (identity, KeyCheck::pending(hash.clone())),
+        (_, Some(hash)) => {
+            let token = token.unwrap_or_default();
+            match state
                 .db
                 .read(move |conn| api_keys::authenticate(conn, &token))
                 .await
-        }
-        _ => Ok(None),
-    };
-    let identity = match found {
-        Ok(identity) => identity,
-        Err(error) => return Ok(respond(req, error.into(), limit, limit)),
-    };
-    let Some(identity) = identity else {
-        let failures_limit = u64::from(state.config.auth_failures_per_minute);
-        let ip = req
-            .peer_addr()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |addr| addr.ip());
-        return Ok(match state.auth_failures.check_key(&ip) {
-            Ok(snapshot) => respond(
-                req,
-                ApiError::Unauthorized,
-                failures_limit,
-                u64::from(snapshot.remaining_burst_capacity()),
-            ),
-            Err(negative) => {
-                let seconds = ceil_seconds(negative.wait_time_from(DefaultClock::default().now()));
-                respond(req, ApiError::RateLimited(seconds), failures_limit, 0)
+            {
+                Err(error) => return Ok(respond(req, error.into(), limit, limit)),
+                Ok(Some(found)) if !found.plan.has_api_access() => {
+                    return Ok(respond(
+                        req,
+                        ApiError::Forbidden("API access requires Pro plan".to_owned()),
+                        limit,
+                        limit,
+                    ));
+                }
+                Ok(Some(found)) => {
+                    let identity = CachedIdentity {
+                        key_id: found.key_id,
+                        workspace_id: found.workspace_id,
+                    };
+                    state.remember_identity(hash, &identity);
+                    (identity, KeyCheck::verified())
+                }
+                Ok(None) => return Ok(refuse(req, &state)),
             }
-        });
+        }
+        (_, None) => return Ok(refuse(req, &state)),
     };
-    if !identity.plan.has_api_access() {
-        return Ok(respond(
-            req,
-            ApiError::Forbidden("API access requires Pro plan".to_owned()),
-            limit,
-            limit,
-        ));
-    }
     state.touch_key(&identity.key_id);
     req.extensions_mut().insert(AuthContext {
         key_id: identity.key_id,
         workspace_id: identity.workspace_id,
+        check,
     });
     let mut response = next.call(req).await?.map_into_boxed_body();
+    if response.status() == actix_web::http::StatusCode::UNAUTHORIZED {
+        // The key was revoked since it was cached.
+        if let Some(hash) = &key_hash {
+            state.forget_identity(hash);
+        }
+    }
     let headers = response.headers_mut();
     let limit = header_number(headers, &LIMIT).unwrap_or(limit);
     let remaining = header_number(headers, &REMAINING).unwrap_or(0);

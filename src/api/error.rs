@@ -43,10 +43,11 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Domain(Error::Validation { .. }) => "VALIDATION_ERROR",
-            Self::Domain(Error::NotFound(_)) | Self::RouteNotFound => "NOT_FOUND",
+            Self::Domain(Error::NotFound(_) | Error::UnknownReference { .. })
+            | Self::RouteNotFound => "NOT_FOUND",
             Self::Domain(Error::Conflict { .. }) => "CONFLICT",
             Self::Domain(Error::Internal(_)) => "INTERNAL_ERROR",
-            Self::Unauthorized => "UNAUTHORIZED",
+            Self::Unauthorized | Self::Domain(Error::Unauthenticated) => "UNAUTHORIZED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::RateLimited(_) => "RATE_LIMIT_EXCEEDED",
@@ -60,11 +61,13 @@ impl ApiError {
                 (message.clone(), details.clone())
             }
             Self::Domain(Error::NotFound(what)) => (format!("{what} not found"), None),
-            Self::Domain(Error::Conflict { message, details }) => {
-                (message.clone(), details.clone())
-            }
+            Self::Domain(
+                Error::Conflict { message, details } | Error::UnknownReference { message, details },
+            ) => (message.clone(), details.clone()),
             Self::Domain(Error::Internal(_)) => ("Internal server error".to_owned(), None),
-            Self::Unauthorized => ("Invalid or missing API key".to_owned(), None),
+            Self::Unauthorized | Self::Domain(Error::Unauthenticated) => {
+                ("Invalid or missing API key".to_owned(), None)
+            }
             Self::Forbidden(message) => (message.clone(), None),
             Self::PayloadTooLarge(limit) => (
                 format!("Request body is larger than the limit of {limit} bytes"),
@@ -109,10 +112,11 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Domain(Error::Validation { .. }) => StatusCode::BAD_REQUEST,
-            Self::Domain(Error::NotFound(_)) | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::Domain(Error::NotFound(_) | Error::UnknownReference { .. })
+            | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::Domain(Error::Conflict { .. }) => StatusCode::CONFLICT,
             Self::Domain(Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::Domain(Error::Unauthenticated) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -133,7 +137,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed(allow) => {
                 response.insert_header((header::ALLOW, *allow));
             }
-            Self::Unauthorized => {
+            Self::Unauthorized | Self::Domain(Error::Unauthenticated) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             _ => {}

@@ -8,6 +8,7 @@ use actix_web::error::{JsonPayloadError, PayloadError, QueryPayloadError};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde_json::json;
 use std::future::{ready, Ready};
+use std::sync::Arc;
 
 /// Identity set by the authentication middleware.
 #[derive(Debug, Clone)]
@@ -16,11 +17,47 @@ pub struct AuthContext {
     pub key_id: ApiKeyId,
     /// Its workspace.
     pub workspace_id: WorkspaceId,
+    /// What the request's database work must re-check.
+    pub check: KeyCheck,
+}
+
+/// A key identity that came from the in-memory cache must be confirmed inside the request's own
+/// database work, so a revocation (even from another process) takes effect on the next request
+/// without costing a separate database round trip.
+#[derive(Debug, Clone)]
+pub struct KeyCheck(Option<Arc<Vec<u8>>>);
+
+impl KeyCheck {
+    /// Nothing to re-check: the middleware read the key from the database for this request.
+    pub fn verified() -> Self {
+        Self(None)
+    }
+
+    /// The key with this hash must be confirmed.
+    pub fn pending(key_hash: Arc<Vec<u8>>) -> Self {
+        Self(Some(key_hash))
+    }
+
+    /// Confirms the key, or fails with `Unauthenticated`.
+    pub fn verify(&self, conn: &rusqlite::Connection) -> Result<(), crate::error::Error> {
+        match &self.0 {
+            None => Ok(()),
+            Some(hash) if crate::db::api_keys::is_active(conn, hash)? => Ok(()),
+            Some(_) => Err(crate::error::Error::Unauthenticated),
+        }
+    }
 }
 
 /// The caller's workspace; every handler scopes its work by it.
 #[derive(Debug, Clone)]
-pub struct Tenant(pub WorkspaceId);
+pub struct Tenant(pub WorkspaceId, KeyCheck);
+
+impl Tenant {
+    /// The key check to pass to [`crate::api::AppState::read`] / `write`.
+    pub fn check(&self) -> KeyCheck {
+        self.1.clone()
+    }
+}
 
 impl FromRequest for Tenant {
     type Error = ApiError;
@@ -30,7 +67,7 @@ impl FromRequest for Tenant {
         ready(
             req.extensions()
                 .get::<AuthContext>()
-                .map(|auth| Tenant(auth.workspace_id.clone()))
+                .map(|auth| Tenant(auth.workspace_id.clone(), auth.check.clone()))
                 .ok_or(ApiError::Unauthorized),
         )
     }

@@ -97,13 +97,12 @@ impl From<Group> for GroupResponse {
 pub struct CreateGroupRequest {
     /// Name (unique in the workspace, case-insensitive).
     #[schema(
-        min_length = 1,
         max_length = 255,
-        pattern = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
     )]
     pub name: String,
     /// Description.
-    #[schema(max_length = 1000, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub description: Option<String>,
     /// Type (default `static`).
     #[serde(rename = "type")]
@@ -119,14 +118,13 @@ pub struct CreateGroupRequest {
 pub struct UpdateGroupRequest {
     /// New name.
     #[schema(
-        min_length = 1,
         max_length = 255,
-        pattern = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
     )]
     pub name: Option<String>,
     /// New description.
     #[serde(default, deserialize_with = "crate::api::contacts::dto::double_option")]
-    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub description: Option<Option<String>>,
     /// New type.
     #[serde(rename = "type")]
@@ -279,6 +277,12 @@ pub async fn list(
         Some(GroupSortDto::ContactCount) => GroupSortField::ContactCount,
     };
     let order = query.order.map(Into::into).unwrap_or_default();
+    if query.name.as_ref().is_some_and(|n| n.chars().count() > 255) {
+        return Err(ApiError::invalid(
+            "name",
+            "name must be at most 255 characters",
+        ));
+    }
     let filter = GroupFilter {
         name_contains: query
             .name
@@ -286,19 +290,10 @@ pub async fn list(
             .filter(|n| !n.is_empty()),
         group_type: query.group_type.map(Into::into),
     };
-    if filter
-        .name_contains
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 255)
-    {
-        return Err(ApiError::invalid(
-            "name",
-            "name must be at most 255 characters",
-        ));
-    }
     let result = state
-        .db
-        .read(move |conn| db::groups::list(conn, &tenant.0, &filter, (field, order), page))
+        .read(tenant.check(), move |conn| {
+            db::groups::list(conn, &tenant.0, &filter, (field, order), page)
+        })
         .await?;
     Ok(envelope::page(result, page, GroupResponse::from))
 }
@@ -320,8 +315,7 @@ pub async fn create(
         color: color(body.color)?,
     };
     let group = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             let id = db::groups::insert(conn, &tenant.0, &new, &now())?;
             db::groups::require(conn, &tenant.0, &id)
         })
@@ -331,7 +325,7 @@ pub async fn create(
 
 /// Get a group.
 #[utoipa::path(get, path = "/v1/groups/{id}", tag = "Groups", operation_id = "getGroup",
-    params(("id" = String, Path, description = "Group id (`grp_…`)")),
+    params(("id" = String, Path, pattern = "^grp_[A-Za-z0-9]{20}$", description = "Group id (`grp_…`)")),
     responses((status = 200, description = "The group.", body = Envelope<GroupResponse>)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -340,15 +334,16 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = group_id(&path)?;
     let group = state
-        .db
-        .read(move |conn| db::groups::require(conn, &tenant.0, &id))
+        .read(tenant.check(), move |conn| {
+            db::groups::require(conn, &tenant.0, &id)
+        })
         .await?;
     Ok(envelope::ok(GroupResponse::from(group)))
 }
 
 /// Update a group (partial).
 #[utoipa::path(put, path = "/v1/groups/{id}", tag = "Groups", operation_id = "updateGroup",
-    params(("id" = String, Path, description = "Group id")),
+    params(("id" = String, Path, pattern = "^grp_[A-Za-z0-9]{20}$", description = "Group id")),
     request_body = UpdateGroupRequest,
     responses((status = 200, description = "The updated group.", body = Envelope<GroupResponse>)))]
 pub async fn update(
@@ -366,8 +361,7 @@ pub async fn update(
         color: body.color.map(color).transpose()?,
     };
     let group = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             db::groups::update(conn, &tenant.0, &id, &changes, &now())?;
             db::groups::require(conn, &tenant.0, &id)
         })
@@ -377,7 +371,7 @@ pub async fn update(
 
 /// Delete a group; its contacts are kept.
 #[utoipa::path(delete, path = "/v1/groups/{id}", tag = "Groups", operation_id = "deleteGroup",
-    params(("id" = String, Path, description = "Group id")),
+    params(("id" = String, Path, pattern = "^grp_[A-Za-z0-9]{20}$", description = "Group id")),
     responses((status = 200, description = "Deleted.", body = Envelope<crate::api::contacts::dto::DeletedResponse>)))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -387,8 +381,9 @@ pub async fn delete(
     let id = group_id(&path)?;
     let deleted = id.to_string();
     state
-        .db
-        .write(move |conn| db::groups::delete(conn, &tenant.0, &id))
+        .write(tenant.check(), move |conn| {
+            db::groups::delete(conn, &tenant.0, &id)
+        })
         .await?;
     Ok(envelope::ok(crate::api::contacts::dto::DeletedResponse {
         id: deleted,
@@ -412,8 +407,9 @@ async fn change_members(
     }
     let ids = body.contact_ids;
     Ok(state
-        .db
-        .write(move |conn| db::groups::change_members(conn, &tenant.0, &id, &ids, add, &now()))
+        .write(tenant.check(), move |conn| {
+            db::groups::change_members(conn, &tenant.0, &id, &ids, add, &now())
+        })
         .await?)
 }
 
@@ -431,7 +427,7 @@ fn member_errors(outcome: &mut MembershipOutcome) -> Vec<MemberErrorDto> {
 
 /// Add contacts to the group (idempotent: members already in are skipped).
 #[utoipa::path(post, path = "/v1/groups/{id}/contacts", tag = "Groups", operation_id = "addGroupContacts",
-    params(("id" = String, Path, description = "Group id")),
+    params(("id" = String, Path, pattern = "^grp_[A-Za-z0-9]{20}$", description = "Group id")),
     request_body = ContactIdsRequest,
     responses((status = 200, description = "Counts and unknown ids.", body = Envelope<AddMembersResponse>)))]
 pub async fn add_members(
@@ -451,7 +447,7 @@ pub async fn add_members(
 
 /// Remove contacts from the group (idempotent); the contacts themselves are kept.
 #[utoipa::path(delete, path = "/v1/groups/{id}/contacts", tag = "Groups", operation_id = "removeGroupContacts",
-    params(("id" = String, Path, description = "Group id")),
+    params(("id" = String, Path, pattern = "^grp_[A-Za-z0-9]{20}$", description = "Group id")),
     request_body = ContactIdsRequest,
     responses((status = 200, description = "Counts and unknown ids.", body = Envelope<RemoveMembersResponse>)))]
 pub async fn remove_members(
@@ -471,7 +467,7 @@ pub async fn remove_members(
 
 /// List the group's contacts.
 #[utoipa::path(get, path = "/v1/groups/{id}/contacts", tag = "Groups", operation_id = "listGroupContacts",
-    params(("id" = String, Path, description = "Group id"), MemberListQuery),
+    params(("id" = String, Path, pattern = "^grp_[A-Za-z0-9]{20}$", description = "Group id"), MemberListQuery),
     responses((status = 200, description = "A page of the group's contacts.", body = ListEnvelope<ContactResponse>)))]
 pub async fn members(
     state: web::Data<AppState>,
@@ -484,8 +480,7 @@ pub async fn members(
     let page = PageRequest::parse(query.page, query.per_page)?;
     let sort = contact_query::sort(query.sort, query.order);
     let result = state
-        .db
-        .read(move |conn| {
+        .read(tenant.check(), move |conn| {
             db::groups::require(conn, &tenant.0, &id)?;
             let filter = ContactFilter {
                 group: Some(GroupSelector::Id(id.to_string())),

@@ -21,6 +21,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// Serialises the requests carrying one Idempotency-Key.
+type IdempotencyLock = Arc<tokio::sync::Mutex<()>>;
+
 /// State shared by every worker.
 pub struct AppState {
     /// The database.
@@ -33,8 +36,10 @@ pub struct AppState {
     pub auth_failures: auth::IpLimiter,
     /// When each key's `last_used_at` was last written by this process.
     key_touches: Mutex<HashMap<ApiKeyId, Instant>>,
+    /// Recently authenticated keys by hash (re-checked inside each request's database work).
+    key_cache: Mutex<HashMap<Vec<u8>, auth::CachedIdentity>>,
     /// One lock per (workspace, Idempotency-Key) in flight, so duplicates run once.
-    idempotency_locks: Mutex<HashMap<(WorkspaceId, String), Arc<tokio::sync::Mutex<()>>>>,
+    idempotency_locks: Mutex<HashMap<(WorkspaceId, String), IdempotencyLock>>,
 }
 
 impl AppState {
@@ -46,8 +51,47 @@ impl AppState {
             db,
             config,
             key_touches: Mutex::new(HashMap::new()),
+            key_cache: Mutex::new(HashMap::new()),
             idempotency_locks: Mutex::new(HashMap::new()),
         }
+    }
+}
+
+impl AppState {
+    /// Runs a read for a request: confirms its key, then does `work`, in one blocking call.
+    pub async fn read<T, F>(
+        &self,
+        check: extract::KeyCheck,
+        work: F,
+    ) -> Result<T, crate::error::Error>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T, crate::error::Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db
+            .read(move |conn| {
+                check.verify(conn)?;
+                work(conn)
+            })
+            .await
+    }
+
+    /// Runs a write for a request: confirms its key, then does `work`, on the writer.
+    pub async fn write<T, F>(
+        &self,
+        check: extract::KeyCheck,
+        work: F,
+    ) -> Result<T, crate::error::Error>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T, crate::error::Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db
+            .write(move |conn| {
+                check.verify(conn)?;
+                work(conn)
+            })
+            .await
     }
 }
 

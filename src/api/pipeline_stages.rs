@@ -29,8 +29,9 @@ pub struct StageResponse {
     responses((status = 200, description = "The stages, first to last.", body = Envelope<Vec<StageResponse>>)))]
 pub async fn list(state: web::Data<AppState>, tenant: Tenant) -> ApiResult<HttpResponse> {
     let stages = state
-        .db
-        .read(move |conn| db::pipeline_stages::list(conn, &tenant.0))
+        .read(tenant.check(), move |conn| {
+            db::pipeline_stages::list(conn, &tenant.0)
+        })
         .await?;
     Ok(envelope::ok(
         stages

@@ -100,6 +100,17 @@ pub fn authenticate(conn: &Connection, secret: &str) -> Result<Option<Authentica
     }))
 }
 
+/// Whether the key with this hash is still unrevoked and its workspace still on the Pro plan
+/// (re-checked inside each request's own database work when the identity came from the cache).
+pub fn is_active(conn: &Connection, key_hash: &[u8]) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND w.plan = 'pro'",
+        )?
+        .exists([key_hash])?)
+}
+
 /// Records that a key was used.
 pub fn touch(conn: &Connection, key_id: &ApiKeyId, now: &str) -> Result<(), Error> {
     conn.prepare_cached("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")?

@@ -44,7 +44,7 @@ pub fn resolve_seqs(
             Some(seq) if !seqs.contains(&seq) => seqs.push(seq),
             Some(_) => {}
             None => {
-                return Err(Error::Validation {
+                return Err(Error::UnknownReference {
                     message: format!("Group {id} does not exist"),
                     details: Some(serde_json::json!({ "field": field, "id": id.as_str() })),
                 })

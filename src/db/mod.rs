@@ -31,8 +31,7 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16000;",
+         PRAGMA cache_size = -4000;",
     )
 }
 
@@ -48,6 +47,9 @@ pub fn open_connection(path: &Path) -> anyhow::Result<Connection> {
 #[derive(Clone)]
 pub struct Database {
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// One permit per read connection: reads queue here (in order) rather than parking blocking
+    /// threads on the pool, which keeps the thread count and the latency tail small.
+    read_permits: std::sync::Arc<tokio::sync::Semaphore>,
     writer: Writer,
     path: PathBuf,
 }
@@ -68,6 +70,9 @@ impl Database {
             .build(manager)
             .context("opening read connections")?;
         Ok(Self {
+            read_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                read_connections.max(1) as usize
+            )),
             readers,
             writer,
             path: path.to_owned(),
@@ -85,10 +90,18 @@ impl Database {
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self
+            .read_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Internal(anyhow::anyhow!("the read pool is closed")))?;
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = readers.get()?;
-            work(&conn)
+            let result = work(&conn);
+            drop(permit);
+            result
         })
         .await
         .map_err(|join| Error::Internal(anyhow::anyhow!("read task failed: {join}")))?

@@ -42,7 +42,7 @@ impl EmailAddress {
             })
             && labels
                 .last()
-                .is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
+                .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()));
         if local_ok && domain_ok {
             Ok(Self(value.to_owned()))
         } else {
@@ -77,6 +77,9 @@ mod tests {
             "a@b.co",
             "first.last+tag@sub.example.com",
             "ÉLODIE@exemple.fr",
+            "a@b.c",
+            "user@xn--p1ai.xn--p1ai",
+            "!#$%&'*+-/=?^_`{|}~@0.example",
         ] {
             assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
         }
@@ -93,6 +96,9 @@ mod tests {
             ("a..b@c.com", "double dot"),
             ("@c.com", "empty local part"),
             ("a@-c.com", "label starts with hyphen"),
+            ("a@c.123", "numeric top-level domain"),
+            ("a\tb@c.com", "tab"),
+            ("a@c.com\n", "trailing line break"),
         ];
         for (input, reason) in cases {
             assert!(EmailAddress::parse(input).is_err(), "{reason}");

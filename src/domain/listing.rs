@@ -6,6 +6,8 @@ use crate::error::Error;
 pub const MAX_PER_PAGE: u32 = 100;
 /// `perPage` when the client gives none.
 pub const DEFAULT_PER_PAGE: u32 = 20;
+/// Largest allowed `page`.
+pub const MAX_PAGE: u32 = 1_000_000;
 
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +23,8 @@ impl PageRequest {
     pub fn parse(page: Option<u32>, per_page: Option<u32>) -> Result<Self, Error> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page < 1 {
-            return Err(Error::invalid("page", "page must be at least 1"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(Error::invalid("page", "page must be between 1 and 1000000"));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             return Err(Error::invalid(
@@ -97,6 +99,7 @@ mod tests {
             }
         );
         assert!(PageRequest::parse(Some(0), None).is_err());
+        assert!(PageRequest::parse(Some(MAX_PAGE + 1), None).is_err());
         assert!(PageRequest::parse(None, Some(0)).is_err());
         assert!(PageRequest::parse(None, Some(101)).is_err());
         assert_eq!(PageRequest::parse(Some(3), Some(10)).unwrap().offset(), 20);

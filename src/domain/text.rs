@@ -11,18 +11,18 @@ pub const MAX_CUSTOM_FIELDS: usize = 100;
 /// Longest custom field string value.
 pub const MAX_CUSTOM_VALUE_LEN: usize = 2000;
 
-/// Trims a single-line text value and refuses control characters (CR/LF included) and
-/// overlong values. Empty strings become `None`.
+/// Refuses control characters (CR/LF included) and overlong values, as given, then trims a
+/// single-line text value. Empty strings become `None`.
 pub fn single_line(field: &str, raw: &str, max: usize) -> Result<Option<String>, String> {
-    let value = raw.trim();
-    if value.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err(format!(
             "{field} must not contain control characters or line breaks"
         ));
     }
-    if value.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(format!("{field} must be at most {max} characters"));
     }
+    let value = raw.trim();
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 
@@ -52,7 +52,7 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>, String> {
 /// A custom field key: 1–64 characters of letters, digits, `_`, `-`, `.` or space, starting with
 /// a letter, digit or underscore, so it can be used as a `{{variable}}` in templates.
 pub fn custom_field_key(raw: &str) -> Result<String, String> {
-    let key = raw.trim();
+    let key = raw;
     let valid_start = key
         .chars()
         .next()

@@ -2,7 +2,7 @@
 
 use super::dto::{self, ContactResponse, ContactStatusDto, CreateContactRequest};
 use super::query::{self, ContactSortDto, OrderDto};
-use crate::api::envelope::{self, Envelope, ListEnvelope};
+use crate::api::envelope::{self, Envelope, ErrorEnvelope, ListEnvelope};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{describe_json_error, Tenant};
 use crate::api::AppState;
@@ -45,10 +45,10 @@ impl From<OnDuplicateDto> for OnDuplicate {
 #[schema(example = json!({"contacts": [{"email": "ada@example.com", "firstName": "Ada"}, {"email": "alan@example.com", "company": "Bletchley"}], "groupIds": [], "onDuplicate": "skip"}))]
 pub struct BulkRequest {
     /// The contacts, 1 to 1000; each row is validated and written on its own.
-    #[schema(value_type = Vec<CreateContactRequest>, min_items = 1, max_items = 1000)]
+    #[schema(schema_with = crate::api::openapi::bulk_rows)]
     pub contacts: Vec<Value>,
     /// Groups every row joins.
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
     pub group_ids: Option<Vec<String>>,
     /// Duplicate handling (default `skip`).
     pub on_duplicate: Option<OnDuplicateDto>,
@@ -135,7 +135,10 @@ pub fn parse_row(index: usize, row: Value) -> Result<NewContact, BulkRowError> {
 /// Create or update up to 1000 contacts; one bad row never fails the others.
 #[utoipa::path(post, path = "/v1/contacts/bulk", tag = "Contacts", operation_id = "bulkCreateContacts",
     request_body = BulkRequest,
-    responses((status = 200, description = "Counts and per-row errors.", body = Envelope<BulkResponse>)))]
+    responses(
+        (status = 200, description = "Counts and per-row errors.", body = Envelope<BulkResponse>),
+        (status = 404, description = "A group of `groupIds` does not exist (`NOT_FOUND`); a row naming an unknown group or stage is reported in `errors` instead.", body = ErrorEnvelope),
+    ))]
 pub async fn bulk(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -158,8 +161,7 @@ pub async fn bulk(
         .collect();
     let now = crate::domain::time::format(chrono::Utc::now());
     let outcome = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             db::contacts::bulk_upsert(conn, &tenant.0, rows, &groups, on_duplicate, &now)
         })
         .await?;
@@ -184,13 +186,13 @@ pub struct SearchFilters {
     /// Status, or any of several statuses.
     pub status: Option<StatusFilter>,
     /// In any of these groups (ids).
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
     pub groups: Option<Vec<String>>,
     /// Has any of these tags.
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_tags)]
     pub tags: Option<Vec<String>>,
     /// Custom fields equal to these values.
-    #[schema(value_type = Option<std::collections::HashMap<String, dto::CustomFieldValue>>)]
+    #[schema(schema_with = crate::api::openapi::custom_fields)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -217,11 +219,32 @@ pub struct SearchRequest {
     /// Sort (default `createdAt desc`).
     pub sort: Option<SearchSort>,
     /// Page (default 1).
+    #[serde(default, deserialize_with = "integral")]
     #[schema(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
     /// Items per page (default 20, at most 100).
+    #[serde(default, deserialize_with = "integral")]
     #[schema(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
+}
+
+/// An optional JSON integer, also accepted as an integral float (`2.0`) as JSON Schema's
+/// `integer` allows.
+fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let value = match number.as_u64() {
+        Some(value) => Some(value),
+        None => number
+            .as_f64()
+            .filter(|value| value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(value))
+            .map(|value| value as u64),
+    };
+    value
+        .and_then(|value| u32::try_from(value).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a valid page number")))
 }
 
 /// Pagination accepted in the query string of a search as well.
@@ -239,14 +262,14 @@ pub struct PageQuery {
 
 fn search_filter(request: &mut SearchRequest) -> Result<ContactFilter, Error> {
     let mut filter = ContactFilter {
-        query: match request.query.take().map(|q| q.trim().to_owned()) {
+        query: match request.query.take() {
             Some(q) if q.chars().count() > 255 => {
                 return Err(Error::invalid(
                     "query",
                     "query must be at most 255 characters",
                 ))
             }
-            Some(q) if !q.is_empty() => Some(q),
+            Some(q) if !q.trim().is_empty() => Some(q.trim().to_owned()),
             _ => None,
         },
         ..ContactFilter::default()
@@ -287,6 +310,8 @@ pub async fn search(
     body: web::Json<SearchRequest>,
 ) -> ApiResult<HttpResponse> {
     let mut body = body.into_inner();
+    // Values in the query string are checked even when the body overrides them.
+    PageRequest::parse(page_query.page, page_query.per_page)?;
     let page = PageRequest::parse(
         body.page.or(page_query.page),
         body.per_page.or(page_query.per_page),
@@ -297,8 +322,9 @@ pub async fn search(
     };
     let filter = search_filter(&mut body)?;
     let result = state
-        .db
-        .read(move |conn| db::contacts::list(conn, &tenant.0, &filter, sort, page))
+        .read(tenant.check(), move |conn| {
+            db::contacts::list(conn, &tenant.0, &filter, sort, page)
+        })
         .await?;
     Ok(envelope::page(result, page, ContactResponse::from))
 }

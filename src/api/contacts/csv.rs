@@ -4,7 +4,7 @@
 use super::bulk::{BulkResponse, OnDuplicateDto};
 use super::dto::{self, CreateContactRequest};
 use super::query::ContactExportQuery;
-use crate::api::envelope::{self, Envelope};
+use crate::api::envelope::{self, Envelope, ErrorEnvelope};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{parse_query, Tenant};
 use crate::api::AppState;
@@ -57,8 +57,12 @@ const STANDARD_COLUMNS: [&str; 16] = [
 pub struct ImportQuery {
     /// Duplicate handling (default `skip`).
     pub on_duplicate: Option<OnDuplicateDto>,
-    /// Comma-separated group ids every imported contact joins.
-    #[param(max_length = 2700)]
+    /// Comma-separated group ids (at most 100) every imported contact joins; an unknown one is
+    /// `404`.
+    #[param(
+        max_length = 2499,
+        pattern = "^(grp_[A-Za-z0-9]{20}(,grp_[A-Za-z0-9]{20}){0,99})?$"
+    )]
     pub group_ids: Option<String>,
 }
 
@@ -348,9 +352,12 @@ fn is_csv(req: &HttpRequest) -> bool {
 /// Import contacts from a CSV body (header row required; unknown columns become custom fields).
 #[utoipa::path(post, path = "/v1/contacts/import", tag = "Contacts", operation_id = "importContacts",
     params(ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "CSV with a header row; `email` is required. Known columns: email, firstName, lastName, company, jobTitle, phone, website, status, tags (`;`-separated), trackingOptOut, consentSource; `id`, `groups`, `pipelineStage`, `createdAt`, `updatedAt` are ignored; any other column becomes a custom field (a `custom.` prefix is stripped). Cells are imported as text.",
+    request_body(content = crate::api::openapi::ContactsCsv, content_type = "text/csv", description = "CSV with a header row; `email` is required. Known columns: email, firstName, lastName, company, jobTitle, phone, website, status, tags (`;`-separated), trackingOptOut, consentSource; `id`, `groups`, `pipelineStage`, `createdAt`, `updatedAt` are ignored; any other column becomes a custom field (a `custom.` prefix is stripped). Cells are imported as text.",
         example = "email,firstName,company,plan\nada@example.com,Ada,Analytical Engines,gold\n"),
-    responses((status = 200, description = "Counts and per-row errors (row index 0 is the first data row).", body = Envelope<BulkResponse>)))]
+    responses(
+        (status = 200, description = "Counts and per-row errors (row index 0 is the first data row).", body = Envelope<BulkResponse>),
+        (status = 404, description = "A group of `groupIds` does not exist (`NOT_FOUND`).", body = ErrorEnvelope),
+    ))]
 pub async fn import(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -364,15 +371,10 @@ pub async fn import(
         ));
     }
     let query: ImportQuery = parse_query(req.query_string())?;
-    let raw_groups: Vec<String> = query
-        .group_ids
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let raw_groups: Vec<String> = match query.group_ids.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(list) => list.split(',').map(str::to_owned).collect(),
+    };
     let groups = dto::group_ids(&raw_groups)?;
     let limit = state.config.max_import_bytes;
     let declared = req
@@ -386,8 +388,7 @@ pub async fn import(
     {
         let (workspace, groups) = (tenant.0.clone(), groups.clone());
         state
-            .db
-            .read(move |conn| {
+            .read(tenant.check(), move |conn| {
                 db::groups::resolve_seqs(conn, &workspace, &groups, "groupIds").map(|_| ())
             })
             .await?;
@@ -528,8 +529,10 @@ fn header_row(custom_keys: &[String]) -> Vec<String> {
         .map(|name| (*name).to_owned())
         .collect();
     for key in custom_keys {
+        // A key that would not import back as itself (a standard column's name, or one
+        // starting with the `custom.` prefix) is written with the prefix.
         let collides = standard.contains(&key.to_ascii_lowercase())
-            || !matches!(column_for(key), Column::Custom(_));
+            || !matches!(column_for(key), Column::Custom(same) if same == *key);
         row.push(if collides {
             format!("{CUSTOM_PREFIX}{key}")
         } else {
@@ -554,10 +557,14 @@ pub async fn export(
     let filter = query.filter_params().into_filter()?;
     let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let database = state.db.clone();
+    // Confirm the key before answering 200: once streaming starts, errors can no longer be sent.
+    state.read(tenant.check(), |_| Ok(())).await?;
+    let check = tenant.check();
     let workspace = tenant.0;
     tokio::task::spawn_blocking(move || {
         let failure = sender.clone();
         let result = database.read_blocking(|conn| {
+            check.verify(conn)?;
             let keys = db::contacts::custom_field_keys(conn, &workspace, &filter)?;
             let sink = ChunkSink {
                 buffer: Vec::with_capacity(CHUNK_BYTES + 4096),
@@ -623,5 +630,14 @@ mod tests {
         assert!(matches!(column_for("First Name"), Column::FirstName));
         assert!(matches!(column_for("custom.email"), Column::Custom(key) if key == "email"));
         assert!(matches!(column_for("Lead Source"), Column::Custom(key) if key == "Lead Source"));
+        let header = header_row(&[
+            "custom.note".to_owned(),
+            "title".to_owned(),
+            "plan".to_owned(),
+        ]);
+        assert_eq!(
+            header[STANDARD_COLUMNS.len()..],
+            ["custom.custom.note", "custom.title", "plan"]
+        );
     }
 }

@@ -61,8 +61,8 @@ impl From<ContactStatus> for ContactStatusDto {
     }
 }
 
-/// A custom field value: string, number or boolean.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A custom field value: string, number or boolean (its schema is in `api::openapi`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum CustomFieldValue {
     /// Text (at most 2000 characters).
@@ -79,43 +79,44 @@ pub enum CustomFieldValue {
 #[schema(example = json!({"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "company": "Analytical Engines", "tags": ["vip"], "customFields": {"plan": "gold", "seats": 12}}))]
 pub struct CreateContactRequest {
     /// Email address, unique per workspace (case-insensitive).
-    #[schema(format = "email", max_length = 254)]
+    #[schema(format = "idn-email", max_length = 254)]
     pub email: String,
     /// First name.
-    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub first_name: Option<String>,
     /// Last name.
-    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub last_name: Option<String>,
     /// Company.
-    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub company: Option<String>,
     /// Job title.
-    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub job_title: Option<String>,
     /// Phone number.
-    #[schema(max_length = 64, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub phone: Option<String>,
     /// Website.
-    #[schema(max_length = 2048, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 2048, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub website: Option<String>,
     /// Status (default `active`).
     pub status: Option<ContactStatusDto>,
     /// Groups to add the contact to.
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
     pub group_ids: Option<Vec<String>>,
     /// Tags.
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_tags)]
     pub tags: Option<Vec<String>>,
     /// Custom fields: keys of 1–64 letters, digits, `_`, `-`, `.` or spaces.
-    #[schema(value_type = Option<std::collections::HashMap<String, CustomFieldValue>>)]
+    #[schema(schema_with = crate::api::openapi::custom_fields)]
     pub custom_fields: Option<Map<String, Value>>,
-    /// Pipeline stage id (`stg_…`, see `GET /v1/pipeline-stages`).
+    /// Pipeline stage id (`stg_…`, see `GET /v1/pipeline-stages`); an unknown one is `404`.
+    #[schema(pattern = "^stg_[A-Za-z0-9]{20}$")]
     pub pipeline_stage_id: Option<String>,
     /// Disable open tracking for this contact.
     pub tracking_opt_out: Option<bool>,
     /// Where consent came from.
-    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub consent_source: Option<String>,
 }
 
@@ -126,52 +127,52 @@ pub struct CreateContactRequest {
 #[schema(example = json!({"company": "New Co", "customFields": {"plan": "platinum", "oldField": null}}))]
 pub struct UpdateContactRequest {
     /// New email.
-    #[schema(format = "email", max_length = 254)]
+    #[schema(format = "idn-email", max_length = 254)]
     pub email: Option<String>,
     /// First name (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub first_name: Option<Option<String>>,
     /// Last name.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub last_name: Option<Option<String>>,
     /// Company.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub company: Option<Option<String>>,
     /// Job title.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub job_title: Option<Option<String>>,
     /// Phone.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub phone: Option<Option<String>>,
     /// Website.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub website: Option<Option<String>>,
     /// Status.
     pub status: Option<ContactStatusDto>,
     /// Replaces the group list.
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
     pub group_ids: Option<Vec<String>>,
     /// Replaces the tag list.
-    #[schema(max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::optional_tags)]
     pub tags: Option<Vec<String>>,
     /// Merged per key; a `null` value removes the key.
-    #[schema(value_type = Option<std::collections::HashMap<String, CustomFieldValue>>)]
+    #[schema(schema_with = crate::api::openapi::custom_field_changes)]
     pub custom_fields: Option<Map<String, Value>>,
-    /// Pipeline stage (`null` clears).
+    /// Pipeline stage (`null` clears); an unknown one is `404`.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^stg_[A-Za-z0-9]{20}$")]
     pub pipeline_stage_id: Option<Option<String>>,
     /// Disable open tracking.
     pub tracking_opt_out: Option<bool>,
     /// Consent source.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f]*$")]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub consent_source: Option<Option<String>>,
 }
 
@@ -285,7 +286,7 @@ pub struct DeletedResponse {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GroupIdsRequest {
     /// Group ids (`grp_…`), 1 to 100.
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::required_group_ids)]
     pub group_ids: Vec<String>,
 }
 
@@ -294,7 +295,7 @@ pub struct GroupIdsRequest {
 #[serde(deny_unknown_fields)]
 pub struct TagsRequest {
     /// Tags, 1 to 100.
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(schema_with = crate::api::openapi::required_tags)]
     pub tags: Vec<String>,
 }
 
@@ -328,7 +329,7 @@ pub fn group_ids(raw: &[String]) -> Result<Vec<GroupId>, Error> {
     }
     raw.iter()
         .map(|id| {
-            GroupId::parse(id.trim()).ok_or_else(|| Error::Validation {
+            GroupId::parse(id).ok_or_else(|| Error::Validation {
                 message: format!("Group {id} does not exist"),
                 details: Some(serde_json::json!({ "field": "groupIds", "id": id })),
             })
@@ -342,7 +343,7 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>, Error> {
 }
 
 fn stage_id(raw: &str) -> Result<PipelineStageId, Error> {
-    PipelineStageId::parse(raw.trim())
+    PipelineStageId::parse(raw)
         .ok_or_else(|| Error::invalid("pipelineStageId", format!("Unknown pipeline stage {raw}")))
 }
 
@@ -387,6 +388,15 @@ impl TryFrom<UpdateContactRequest> for ContactChanges {
     fn try_from(request: UpdateContactRequest) -> Result<Self, Error> {
         let custom_fields = match request.custom_fields {
             None => None,
+            Some(map) if map.len() > text::MAX_CUSTOM_FIELDS => {
+                return Err(Error::invalid(
+                    "customFields",
+                    format!(
+                        "at most {} custom fields are allowed",
+                        text::MAX_CUSTOM_FIELDS
+                    ),
+                ))
+            }
             Some(map) => {
                 let mut changes = Vec::with_capacity(map.len());
                 for (key, value) in map {

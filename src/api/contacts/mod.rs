@@ -5,7 +5,7 @@ pub mod csv;
 pub mod dto;
 pub mod query;
 
-use crate::api::envelope::{self, Envelope, ListEnvelope};
+use crate::api::envelope::{self, Envelope, ErrorEnvelope, ListEnvelope};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Tenant;
 use crate::api::AppState;
@@ -44,15 +44,16 @@ pub async fn list(
     let sort = query::sort(query.sort, query.order);
     let filter = query.filter_params().into_filter()?;
     let result = state
-        .db
-        .read(move |conn| db::contacts::list(conn, &tenant.0, &filter, sort, page))
+        .read(tenant.check(), move |conn| {
+            db::contacts::list(conn, &tenant.0, &filter, sort, page)
+        })
         .await?;
     Ok(envelope::page(result, page, ContactResponse::from))
 }
 
 /// Get one contact.
 #[utoipa::path(get, path = "/v1/contacts/{id}", tag = "Contacts", operation_id = "getContact",
-    params(("id" = String, Path, description = "Contact id (`con_…`)")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id (`con_…`)")),
     responses((status = 200, description = "The contact.", body = Envelope<ContactResponse>)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -61,8 +62,9 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = contact_id(&path)?;
     let contact = state
-        .db
-        .read(move |conn| db::contacts::require(conn, &tenant.0, &id))
+        .read(tenant.check(), move |conn| {
+            db::contacts::require(conn, &tenant.0, &id)
+        })
         .await?;
     Ok(envelope::ok(ContactResponse::from(contact)))
 }
@@ -70,7 +72,11 @@ pub async fn get(
 /// Create a contact; a duplicate email (case-insensitive) is 409 "Email already exists".
 #[utoipa::path(post, path = "/v1/contacts", tag = "Contacts", operation_id = "createContact",
     request_body = CreateContactRequest,
-    responses((status = 201, description = "The created contact.", body = Envelope<ContactResponse>)))]
+    responses(
+        (status = 201, description = "The created contact.", body = Envelope<ContactResponse>),
+        (status = 404, description = "A group or pipeline stage named in the body does not exist (`NOT_FOUND`).", body = ErrorEnvelope),
+        (status = 409, description = "Email already exists (`CONFLICT`), or an Idempotency-Key reused with another request.", body = ErrorEnvelope),
+    ))]
 pub async fn create(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -78,8 +84,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let new = NewContact::try_from(body.into_inner())?;
     let contact = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             let id = db::contacts::insert(conn, &tenant.0, &new, &now())?;
             db::contacts::require(conn, &tenant.0, &id)
         })
@@ -89,7 +94,7 @@ pub async fn create(
 
 /// Update a contact: only the given fields change; `customFields` are merged per key.
 #[utoipa::path(put, path = "/v1/contacts/{id}", tag = "Contacts", operation_id = "updateContact",
-    params(("id" = String, Path, description = "Contact id")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id")),
     request_body = UpdateContactRequest,
     responses((status = 200, description = "The updated contact.", body = Envelope<ContactResponse>)))]
 pub async fn update(
@@ -101,8 +106,7 @@ pub async fn update(
     let id = contact_id(&path)?;
     let changes = ContactChanges::try_from(body.into_inner())?;
     let contact = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             db::contacts::update(conn, &tenant.0, &id, &changes, &now())?;
             db::contacts::require(conn, &tenant.0, &id)
         })
@@ -112,7 +116,7 @@ pub async fn update(
 
 /// Delete a contact; it leaves its groups, its send history stays for statistics.
 #[utoipa::path(delete, path = "/v1/contacts/{id}", tag = "Contacts", operation_id = "deleteContact",
-    params(("id" = String, Path, description = "Contact id")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id")),
     responses((status = 200, description = "Deleted.", body = Envelope<DeletedResponse>)))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -122,8 +126,9 @@ pub async fn delete(
     let id = contact_id(&path)?;
     let deleted = id.to_string();
     state
-        .db
-        .write(move |conn| db::contacts::delete(conn, &tenant.0, &id))
+        .write(tenant.check(), move |conn| {
+            db::contacts::delete(conn, &tenant.0, &id)
+        })
         .await?;
     Ok(envelope::ok(DeletedResponse {
         id: deleted,
@@ -144,8 +149,7 @@ async fn change_groups(
         return Err(ApiError::invalid("groupIds", "groupIds must not be empty"));
     }
     let contact = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             if add {
                 db::contacts::add_groups(conn, &tenant.0, &id, &groups, &now())?;
             } else {
@@ -159,7 +163,7 @@ async fn change_groups(
 
 /// Add the contact to groups (already a member is fine).
 #[utoipa::path(post, path = "/v1/contacts/{id}/groups", tag = "Contacts", operation_id = "addContactToGroups",
-    params(("id" = String, Path, description = "Contact id")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id")),
     request_body = GroupIdsRequest,
     responses((status = 200, description = "The contact with its groups.", body = Envelope<ContactResponse>)))]
 pub async fn add_groups(
@@ -173,7 +177,7 @@ pub async fn add_groups(
 
 /// Remove the contact from groups (not a member is fine).
 #[utoipa::path(delete, path = "/v1/contacts/{id}/groups", tag = "Contacts", operation_id = "removeContactFromGroups",
-    params(("id" = String, Path, description = "Contact id")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id")),
     request_body = GroupIdsRequest,
     responses((status = 200, description = "The contact with its groups.", body = Envelope<ContactResponse>)))]
 pub async fn remove_groups(
@@ -198,8 +202,7 @@ async fn change_tags(
         return Err(ApiError::invalid("tags", "tags must not be empty"));
     }
     let contact = state
-        .db
-        .write(move |conn| {
+        .write(tenant.check(), move |conn| {
             if add {
                 db::contacts::add_tags(conn, &tenant.0, &id, &tags, &now())?;
             } else {
@@ -213,7 +216,7 @@ async fn change_tags(
 
 /// Add tags to the contact (existing tags are kept).
 #[utoipa::path(post, path = "/v1/contacts/{id}/tags", tag = "Contacts", operation_id = "addContactTags",
-    params(("id" = String, Path, description = "Contact id")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id")),
     request_body = TagsRequest,
     responses((status = 200, description = "The contact with its tags.", body = Envelope<ContactResponse>)))]
 pub async fn add_tags(
@@ -227,7 +230,7 @@ pub async fn add_tags(
 
 /// Remove tags from the contact (absent tags are ignored).
 #[utoipa::path(delete, path = "/v1/contacts/{id}/tags", tag = "Contacts", operation_id = "removeContactTags",
-    params(("id" = String, Path, description = "Contact id")),
+    params(("id" = String, Path, pattern = "^con_[A-Za-z0-9]{20}$", description = "Contact id")),
     request_body = TagsRequest,
     responses((status = 200, description = "The contact with its tags.", body = Envelope<ContactResponse>)))]
 pub async fn remove_tags(

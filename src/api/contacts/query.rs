@@ -203,20 +203,23 @@ impl ContactExportQuery {
 }
 
 fn non_empty(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    match value.map(|v| v.trim().to_owned()) {
+    match value {
         Some(v) if v.chars().count() > 255 => Err(Error::invalid(
             field,
             format!("{field} must be at most 255 characters"),
         )),
-        Some(v) if v.is_empty() => Ok(None),
-        other => Ok(other),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) => Ok(Some(v.trim().to_owned())),
+        None => Ok(None),
     }
 }
 
+/// A timestamp filter: when given, it must be an RFC 3339 timestamp (an empty value included).
 fn timestamp(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    match non_empty(field, value)? {
+    match value {
         None => Ok(None),
         Some(raw) => time::parse(&raw)
+            .filter(|_| raw.trim() == raw)
             .map(|t| Some(time::format(t)))
             .ok_or_else(|| Error::invalid(field, format!("{field} must be an RFC 3339 timestamp"))),
     }

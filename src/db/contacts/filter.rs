@@ -1,6 +1,6 @@
 //! Reading contacts through filters: list pages, export streams and the custom field columns.
 
-use super::{attach_relations, from_row, COLUMNS, FROM};
+use super::{attach_relations, from_row, COLUMNS, JOIN};
 use crate::db::like_contains;
 use crate::domain::contact::{
     Contact, ContactFilter, ContactSort, ContactSortField, GroupSelector,
@@ -15,6 +15,8 @@ use rusqlite::{params_from_iter, Connection};
 struct Where {
     sql: String,
     params: Vec<SqlValue>,
+    /// An `INDEXED BY` clause when the planner needs steering.
+    hint: &'static str,
 }
 
 impl Where {
@@ -22,6 +24,7 @@ impl Where {
         Self {
             sql: "c.workspace_id = ?1".to_owned(),
             params: vec![SqlValue::Text(workspace_id.as_str().to_owned())],
+            hint: "",
         }
     }
 
@@ -132,6 +135,21 @@ fn build_where(workspace_id: &WorkspaceId, filter: &ContactFilter) -> Where {
     if let Some(before) = &filter.created_before {
         clause.and("c.created_at <= ?", [text(before)]);
     }
+    // Steer the planner. An email filter is best answered by scanning the (workspace, email)
+    // index, which holds the email, so only matching rows are read; otherwise a group or tag
+    // filter is far more selective than the workspace, and a unary `+` keeps SQLite from walking
+    // the whole workspace index so that the memberships drive the query.
+    let selective = filter.group.is_some()
+        || !filter.any_group_ids.is_empty()
+        || filter.tag.is_some()
+        || !filter.any_tags.is_empty();
+    if filter.email_contains.is_some() {
+        clause.hint = "INDEXED BY contacts_workspace_email";
+    } else if selective {
+        clause
+            .sql
+            .replace_range(0.."c.workspace_id".len(), "+c.workspace_id");
+    }
     clause
 }
 
@@ -161,8 +179,8 @@ pub fn list(
         crate::db::workspaces::contact_count(conn, workspace_id)?
     } else {
         conn.prepare_cached(&format!(
-            "SELECT count(*) FROM contacts c WHERE {}",
-            clause.sql
+            "SELECT count(*) FROM contacts c {} WHERE {}",
+            clause.hint, clause.sql
         ))?
         .query_row(params_from_iter(clause.params.iter()), |row| {
             row.get::<_, i64>(0)
@@ -174,7 +192,8 @@ pub fn list(
     params.push(SqlValue::Integer(page.offset()));
     let count = params.len();
     let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        "SELECT {COLUMNS} FROM contacts c {} {JOIN} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        clause.hint,
         clause.sql,
         order_by(sort),
         count - 1,
@@ -203,7 +222,8 @@ pub fn for_each_matching(
     const CHUNK: usize = 500;
     let clause = build_where(workspace_id, filter);
     let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY {}",
+        "SELECT {COLUMNS} FROM contacts c {} {JOIN} WHERE {} ORDER BY {}",
+        clause.hint,
         clause.sql,
         order_by(sort)
     );

@@ -22,6 +22,9 @@ const COLUMNS: &str =
      c.website, c.status, c.custom_fields, s.id, s.name, c.tracking_opt_out, c.consent_source, \
      c.created_at, c.updated_at";
 
+/// The join that completes `COLUMNS` after `contacts c`.
+const JOIN: &str = "LEFT JOIN pipeline_stages s ON s.seq = c.pipeline_stage_seq";
+
 /// The FROM clause matching `COLUMNS`.
 const FROM: &str = "contacts c LEFT JOIN pipeline_stages s ON s.seq = c.pipeline_stage_seq";
 
@@ -74,17 +77,13 @@ fn attach_relations(conn: &Connection, rows: &mut [(i64, Contact)]) -> Result<()
         .enumerate()
         .map(|(i, (seq, _))| (*seq, i))
         .collect();
-    let seqs = rows
-        .iter()
-        .map(|(seq, _)| seq.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    // The list is built from integers read from the database, never from client input.
-    let mut groups = conn.prepare(&format!(
+    // One cached statement whatever the page size: the row numbers travel as a JSON array.
+    let seqs = serde_json::to_string(&rows.iter().map(|(seq, _)| *seq).collect::<Vec<i64>>())?;
+    let mut groups = conn.prepare_cached(
         "SELECT gm.contact_seq, g.id, g.name FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
-         WHERE gm.contact_seq IN ({seqs}) ORDER BY g.name COLLATE NOCASE, g.seq"
-    ))?;
-    let mut group_rows = groups.query([])?;
+         WHERE gm.contact_seq IN (SELECT value FROM json_each(?1)) ORDER BY g.name COLLATE NOCASE, g.seq",
+    )?;
+    let mut group_rows = groups.query([&seqs])?;
     while let Some(row) = group_rows.next()? {
         let seq: i64 = row.get(0)?;
         if let Some(&index) = position.get(&seq) {
@@ -94,10 +93,10 @@ fn attach_relations(conn: &Connection, rows: &mut [(i64, Contact)]) -> Result<()
             });
         }
     }
-    let mut tags = conn.prepare(&format!(
-        "SELECT contact_seq, tag FROM contact_tags WHERE contact_seq IN ({seqs}) ORDER BY tag"
-    ))?;
-    let mut tag_rows = tags.query([])?;
+    let mut tags = conn.prepare_cached(
+        "SELECT contact_seq, tag FROM contact_tags WHERE contact_seq IN (SELECT value FROM json_each(?1)) ORDER BY tag",
+    )?;
+    let mut tag_rows = tags.query([&seqs])?;
     while let Some(row) = tag_rows.next()? {
         let seq: i64 = row.get(0)?;
         if let Some(&index) = position.get(&seq) {

@@ -55,8 +55,9 @@ fn stage_seq(
         None => Ok(None),
         Some(id) => pipeline_stages::seq_of(conn, workspace_id, id)?
             .map(Some)
-            .ok_or_else(|| {
-                Error::invalid("pipelineStageId", format!("Unknown pipeline stage {id}"))
+            .ok_or_else(|| Error::UnknownReference {
+                message: format!("Pipeline stage {id} does not exist"),
+                details: Some(serde_json::json!({ "field": "pipelineStageId", "id": id.as_str() })),
             }),
     }
 }
@@ -234,8 +235,13 @@ fn apply_changes(
         stored.tracking_opt_out = flag;
     }
     if let Some(custom) = &changes.custom_fields {
-        merge_custom_fields(&mut stored.custom_fields, custom)
-            .map_err(|message| Error::invalid("customFields", message))?;
+        // The request is valid; the contact's current fields leave no room for it.
+        merge_custom_fields(&mut stored.custom_fields, custom).map_err(|message| {
+            Error::Conflict {
+                message,
+                details: Some(serde_json::json!({ "field": "customFields" })),
+            }
+        })?;
     }
     if let Some(stage) = &changes.pipeline_stage_id {
         stored.stage = stage_seq(conn, workspace_id, stage.as_ref())?;
@@ -369,13 +375,14 @@ pub fn add_tags(
         |row| row.get(0),
     )?;
     if count as usize > crate::domain::text::MAX_TAGS {
-        return Err(Error::invalid(
-            "tags",
-            format!(
+        // The request is valid; the contact's current tags leave no room for it.
+        return Err(Error::Conflict {
+            message: format!(
                 "a contact may carry at most {} tags",
                 crate::domain::text::MAX_TAGS
             ),
-        ));
+            details: Some(serde_json::json!({ "field": "tags" })),
+        });
     }
     touch(conn, seq, now)
 }
@@ -397,8 +404,133 @@ pub fn remove_tags(
     touch(conn, seq, now)
 }
 
+/// Rows per multi-row INSERT: one statement (and one statement journal) per chunk instead of
+/// per row is what makes bulk writes fast.
+const INSERT_CHUNK: usize = 250;
+
+/// A valid bulk row with its references resolved.
+struct PreparedRow {
+    index: usize,
+    new: NewContact,
+    stage: Option<i64>,
+    groups: Vec<i64>,
+}
+
+fn row_error(index: usize, new: &NewContact, error: &Error) -> BulkRowError {
+    let (code, message) = match error {
+        Error::Validation { message, .. } => ("VALIDATION_ERROR", message.clone()),
+        Error::Conflict { message, .. } => ("CONFLICT", message.clone()),
+        Error::NotFound(what) => ("NOT_FOUND", format!("{what} not found")),
+        Error::UnknownReference { message, .. } => ("NOT_FOUND", message.clone()),
+        Error::Unauthenticated => ("UNAUTHORIZED", "Invalid or missing API key".to_owned()),
+        Error::Internal(_) => ("INTERNAL_ERROR", "Internal server error".to_owned()),
+    };
+    BulkRowError {
+        index,
+        email: Some(new.email.as_str().to_owned()),
+        code,
+        message,
+    }
+}
+
+/// Inserts a chunk with one statement; returns the row numbers of the inserted rows by their
+/// normalised email (rows whose email exists are left out by `ON CONFLICT DO NOTHING`).
+fn insert_chunk(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    rows: &[PreparedRow],
+    now: &str,
+) -> Result<std::collections::HashMap<String, i64>, Error> {
+    use rusqlite::types::Value as SqlValue;
+    const COLUMNS: usize = 17;
+    let placeholders = (0..rows.len())
+        .map(|row| {
+            let base = row * COLUMNS;
+            let marks: Vec<String> = (1..=COLUMNS)
+                .map(|column| format!("?{}", base + column))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO contacts (id, workspace_id, email, email_lower, first_name, last_name, company, job_title,
+           phone, website, status, custom_fields, pipeline_stage_seq, tracking_opt_out, consent_source,
+           created_at, updated_at)
+         VALUES {placeholders}
+         ON CONFLICT (workspace_id, email_lower) DO NOTHING
+         RETURNING seq, email_lower"
+    );
+    let text = |value: &Option<String>| value.clone().map_or(SqlValue::Null, SqlValue::Text);
+    let mut values: Vec<SqlValue> = Vec::with_capacity(rows.len() * COLUMNS);
+    for row in rows {
+        let new = &row.new;
+        values.extend([
+            SqlValue::Text(ContactId::generate().to_string()),
+            SqlValue::Text(workspace_id.as_str().to_owned()),
+            SqlValue::Text(new.email.as_str().to_owned()),
+            SqlValue::Text(new.email.normalized()),
+            text(&new.first_name),
+            text(&new.last_name),
+            text(&new.company),
+            text(&new.job_title),
+            text(&new.phone),
+            text(&new.website),
+            SqlValue::Text(new.status.as_str().to_owned()),
+            SqlValue::Text(Value::Object(new.custom_fields.clone()).to_string()),
+            row.stage.map_or(SqlValue::Null, SqlValue::Integer),
+            SqlValue::Integer(i64::from(new.tracking_opt_out)),
+            text(&new.consent_source),
+            SqlValue::Text(now.to_owned()),
+            SqlValue::Text(now.to_owned()),
+        ]);
+    }
+    let mut statement = conn.prepare_cached(&sql)?;
+    let inserted = statement
+        .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+            Ok((row.get::<_, String>(1)?, row.get::<_, i64>(0)?))
+        })?
+        .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
+    Ok(inserted)
+}
+
+/// Inserts `(contact, value)` pairs with multi-row statements.
+fn insert_pairs(
+    conn: &Connection,
+    prefix: &str,
+    pairs: &[(i64, rusqlite::types::Value)],
+    now: Option<&str>,
+) -> Result<(), Error> {
+    use rusqlite::types::Value as SqlValue;
+    let width = if now.is_some() { 3 } else { 2 };
+    for chunk in pairs.chunks(300) {
+        let placeholders = (0..chunk.len())
+            .map(|row| {
+                let base = row * width;
+                let marks: Vec<String> = (1..=width)
+                    .map(|column| format!("?{}", base + column))
+                    .collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut values: Vec<SqlValue> = Vec::with_capacity(chunk.len() * width);
+        for (seq, value) in chunk {
+            values.push(SqlValue::Integer(*seq));
+            values.push(value.clone());
+            if let Some(now) = now {
+                values.push(SqlValue::Text(now.to_owned()));
+            }
+        }
+        conn.prepare_cached(&format!("{prefix} VALUES {placeholders}"))?
+            .execute(rusqlite::params_from_iter(values.iter()))?;
+    }
+    Ok(())
+}
+
 /// Writes many contacts at once. `rows` holds each row's validated contact or its validation
-/// error; every valid row is written independently of the others.
+/// error; every valid row is written independently of the others: new emails are inserted in
+/// multi-row statements, existing ones are skipped or updated one by one.
 pub fn bulk_upsert(
     conn: &Connection,
     workspace_id: &WorkspaceId,
@@ -407,8 +539,10 @@ pub fn bulk_upsert(
     on_duplicate: OnDuplicate,
     now: &str,
 ) -> Result<BulkOutcome, Error> {
+    use rusqlite::types::Value as SqlValue;
     let common_groups = resolve_seqs(conn, workspace_id, group_ids, "groupIds")?;
     let mut outcome = BulkOutcome::default();
+    let mut ready = Vec::with_capacity(rows.len());
     for (index, row) in rows {
         let new = match row {
             Ok(new) => new,
@@ -417,66 +551,96 @@ pub fn bulk_upsert(
                 continue;
             }
         };
-        let row_error = |error: Error| {
-            let (code, message) = match &error {
-                Error::Validation { message, .. } => ("VALIDATION_ERROR", message.clone()),
-                Error::Conflict { message, .. } => ("CONFLICT", message.clone()),
-                Error::NotFound(what) => ("NOT_FOUND", format!("{what} not found")),
-                Error::Internal(_) => ("INTERNAL_ERROR", "Internal server error".to_owned()),
-            };
-            BulkRowError {
-                index,
-                email: Some(new.email.as_str().to_owned()),
-                code,
-                message,
-            }
-        };
         let prepared =
             stage_seq(conn, workspace_id, new.pipeline_stage_id.as_ref()).and_then(|stage| {
                 let mut groups = resolve_seqs(conn, workspace_id, &new.group_ids, "groupIds")?;
-                groups.extend_from_slice(&common_groups);
+                for group in &common_groups {
+                    if !groups.contains(group) {
+                        groups.push(*group);
+                    }
+                }
                 Ok((stage, groups))
             });
-        let (stage, groups) = match prepared {
-            Ok(prepared) => prepared,
+        match prepared {
+            Ok((stage, groups)) => ready.push(PreparedRow {
+                index,
+                new,
+                stage,
+                groups,
+            }),
             Err(Error::Internal(error)) => return Err(Error::Internal(error)),
-            Err(error) => {
-                outcome.errors.push(row_error(error));
-                continue;
-            }
-        };
-        if try_insert(conn, workspace_id, &new, stage, &groups, now)?.is_some() {
-            outcome.created += 1;
-            continue;
+            Err(error) => outcome.errors.push(row_error(index, &new, &error)),
         }
-        match on_duplicate {
-            OnDuplicate::Skip => outcome.skipped += 1,
-            OnDuplicate::Update => {
-                let seq: i64 = conn
-                    .prepare_cached(
-                        "SELECT seq FROM contacts WHERE workspace_id = ?1 AND email_lower = ?2",
-                    )?
-                    .query_row(
-                        params![workspace_id.as_str(), new.email.normalized()],
-                        |row| row.get(0),
-                    )?;
-                match apply_changes(
-                    conn,
-                    workspace_id,
-                    seq,
-                    &ContactChanges::from_new(&new),
-                    now,
-                ) {
-                    Ok(()) => {
-                        insert_tags(conn, seq, &new.tags)?;
-                        insert_memberships(conn, seq, &groups, now)?;
-                        outcome.updated += 1;
-                    }
-                    Err(Error::Internal(error)) => return Err(Error::Internal(error)),
-                    Err(error) => outcome.errors.push(row_error(error)),
+    }
+    let mut duplicates = Vec::new();
+    let mut tags = Vec::new();
+    let mut memberships = Vec::new();
+    let mut remaining = ready.into_iter().peekable();
+    while remaining.peek().is_some() {
+        let chunk: Vec<PreparedRow> = remaining.by_ref().take(INSERT_CHUNK).collect();
+        let mut inserted = insert_chunk(conn, workspace_id, &chunk, now)?;
+        for row in chunk {
+            // The first row of an email present twice claims the insert; later ones are duplicates.
+            match inserted.remove(&row.new.email.normalized()) {
+                Some(seq) => {
+                    outcome.created += 1;
+                    tags.extend(
+                        row.new
+                            .tags
+                            .iter()
+                            .map(|tag| (seq, SqlValue::Text(tag.clone()))),
+                    );
+                    memberships.extend(
+                        row.groups
+                            .iter()
+                            .map(|group| (seq, SqlValue::Integer(*group))),
+                    );
                 }
+                None => duplicates.push(row),
             }
         }
     }
+    insert_pairs(
+        conn,
+        "INSERT OR IGNORE INTO contact_tags (contact_seq, tag)",
+        &tags,
+        None,
+    )?;
+    insert_pairs(
+        conn,
+        "INSERT OR IGNORE INTO group_members (contact_seq, group_seq, added_at)",
+        &memberships,
+        Some(now),
+    )?;
+    for row in duplicates {
+        if on_duplicate == OnDuplicate::Skip {
+            outcome.skipped += 1;
+            continue;
+        }
+        let seq: i64 = conn
+            .prepare_cached(
+                "SELECT seq FROM contacts WHERE workspace_id = ?1 AND email_lower = ?2",
+            )?
+            .query_row(
+                params![workspace_id.as_str(), row.new.email.normalized()],
+                |r| r.get(0),
+            )?;
+        match apply_changes(
+            conn,
+            workspace_id,
+            seq,
+            &ContactChanges::from_new(&row.new),
+            now,
+        ) {
+            Ok(()) => {
+                insert_tags(conn, seq, &row.new.tags)?;
+                insert_memberships(conn, seq, &row.groups, now)?;
+                outcome.updated += 1;
+            }
+            Err(Error::Internal(error)) => return Err(Error::Internal(error)),
+            Err(error) => outcome.errors.push(row_error(row.index, &row.new, &error)),
+        }
+    }
+    outcome.errors.sort_by_key(|error| error.index);
     Ok(outcome)
 }
