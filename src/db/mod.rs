@@ -59,6 +59,8 @@ impl Database {
     pub fn open(path: &Path, read_connections: u32) -> anyhow::Result<Self> {
         let mut conn = open_connection(path)?;
         migrate::migrate(&mut conn).context("migrating database")?;
+        // The writer touches index pages all over the database: give it a larger cache.
+        conn.execute_batch("PRAGMA cache_size = -16000;")?;
         let writer = Writer::start(conn)?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             configure_connection(conn)?;

@@ -7,10 +7,10 @@ use std::fmt;
 pub struct EmailAddress(String);
 
 impl EmailAddress {
-    /// Checks the shape `local@domain.tld` with the usual length limits and no whitespace or
-    /// control characters (so it can never smuggle a header line).
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let value = raw.trim();
+    /// Checks the shape `local@domain.tld` (a dot-atom local part, letters and digits in any
+    /// script) with the usual length limits and no whitespace or control characters anywhere, so
+    /// it can never smuggle a header line.
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
         if value.is_empty() {
             return Err("Email is required");
         }
@@ -99,6 +99,7 @@ mod tests {
             ("a@c.123", "numeric top-level domain"),
             ("a\tb@c.com", "tab"),
             ("a@c.com\n", "trailing line break"),
+            (" a@c.com", "leading space"),
         ];
         for (input, reason) in cases {
             assert!(EmailAddress::parse(input).is_err(), "{reason}");

@@ -247,12 +247,7 @@ async fn a_duplicate_email_in_any_case_is_a_conflict_and_writes_nothing() {
     let app = spawn_app().await;
     app.create_contact(json!({"email": "Ada@Example.com"}))
         .await;
-    for email in [
-        "Ada@Example.com",
-        "ada@example.com",
-        "ADA@EXAMPLE.COM",
-        " ada@example.com ",
-    ] {
+    for email in ["Ada@Example.com", "ada@example.com", "ADA@EXAMPLE.COM"] {
         let response = app
             .post("/v1/contacts", &json!({"email": email, "firstName": "Dup"}))
             .await;

@@ -45,10 +45,10 @@ impl From<OnDuplicateDto> for OnDuplicate {
 #[schema(example = json!({"contacts": [{"email": "ada@example.com", "firstName": "Ada"}, {"email": "alan@example.com", "company": "Bletchley"}], "groupIds": [], "onDuplicate": "skip"}))]
 pub struct BulkRequest {
     /// The contacts, 1 to 1000; each row is validated and written on its own.
-    #[schema(schema_with = crate::api::openapi::bulk_rows)]
-    pub contacts: Vec<Value>,
+    #[schema(schema_with = crate::api::openapi::schemas::bulk_rows)]
+    pub contacts: Vec<Box<serde_json::value::RawValue>>,
     /// Groups every row joins.
-    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_group_ids)]
     pub group_ids: Option<Vec<String>>,
     /// Duplicate handling (default `skip`).
     pub on_duplicate: Option<OnDuplicateDto>,
@@ -105,10 +105,22 @@ impl BulkResponse {
     }
 }
 
-/// Validates one row: JSON shape first, then the domain rules.
-pub fn parse_row(index: usize, row: Value) -> Result<NewContact, BulkRowError> {
-    let email = row.get("email").and_then(Value::as_str).map(str::to_owned);
+/// Validates one row: JSON shape first, then the domain rules. Rows arrive as raw JSON so a
+/// valid row is parsed once, straight into its request type.
+pub fn parse_row(
+    index: usize,
+    row: &serde_json::value::RawValue,
+) -> Result<NewContact, BulkRowError> {
     let failed = |error: ApiError| {
+        // Only a failed row is parsed a second time, to report its email.
+        let email = serde_json::from_str::<Value>(row.get())
+            .ok()
+            .and_then(|value| {
+                value
+                    .get("email")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
         let (code, message) = match &error {
             ApiError::Domain(Error::Validation { message, .. }) => {
                 ("VALIDATION_ERROR", message.clone())
@@ -117,18 +129,18 @@ pub fn parse_row(index: usize, row: Value) -> Result<NewContact, BulkRowError> {
         };
         BulkRowError {
             index,
-            email: email.clone(),
+            email,
             code,
             message,
         }
     };
-    if !row.is_object() {
+    if !row.get().trim_start().starts_with('{') {
         return Err(failed(ApiError::validation(
             "Each contact must be a JSON object",
         )));
     }
     let request: CreateContactRequest =
-        serde_json::from_value(row).map_err(|error| failed(describe_json_error(&error)))?;
+        serde_json::from_str(row.get()).map_err(|error| failed(describe_json_error(&error)))?;
     NewContact::try_from(request).map_err(|error| failed(ApiError::Domain(error)))
 }
 
@@ -157,7 +169,7 @@ pub async fn bulk(
         .contacts
         .into_iter()
         .enumerate()
-        .map(|(index, row)| (index, parse_row(index, row)))
+        .map(|(index, row)| (index, parse_row(index, &row)))
         .collect();
     let now = crate::domain::time::format(chrono::Utc::now());
     let outcome = state
@@ -186,13 +198,13 @@ pub struct SearchFilters {
     /// Status, or any of several statuses.
     pub status: Option<StatusFilter>,
     /// In any of these groups (ids).
-    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_group_ids)]
     pub groups: Option<Vec<String>>,
     /// Has any of these tags.
-    #[schema(schema_with = crate::api::openapi::optional_tags)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_tags)]
     pub tags: Option<Vec<String>>,
     /// Custom fields equal to these values.
-    #[schema(schema_with = crate::api::openapi::custom_fields)]
+    #[schema(schema_with = crate::api::openapi::schemas::custom_fields)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 

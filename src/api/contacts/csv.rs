@@ -156,7 +156,7 @@ fn row_to_request(
         }
         let owned = Some(value.to_owned());
         match column {
-            Column::Email => request.email = value.to_owned(),
+            Column::Email => request.email = value.trim().to_owned(),
             Column::FirstName => request.first_name = owned,
             Column::LastName => request.last_name = owned,
             Column::Company => request.company = owned,
@@ -352,7 +352,7 @@ fn is_csv(req: &HttpRequest) -> bool {
 /// Import contacts from a CSV body (header row required; unknown columns become custom fields).
 #[utoipa::path(post, path = "/v1/contacts/import", tag = "Contacts", operation_id = "importContacts",
     params(ImportQuery),
-    request_body(content = crate::api::openapi::ContactsCsv, content_type = "text/csv", description = "CSV with a header row; `email` is required. Known columns: email, firstName, lastName, company, jobTitle, phone, website, status, tags (`;`-separated), trackingOptOut, consentSource; `id`, `groups`, `pipelineStage`, `createdAt`, `updatedAt` are ignored; any other column becomes a custom field (a `custom.` prefix is stripped). Cells are imported as text.",
+    request_body(content = crate::api::openapi::schemas::ContactsCsv, content_type = "text/csv", description = "CSV with a header row; `email` is required. Known columns: email, firstName, lastName, company, jobTitle, phone, website, status, tags (`;`-separated), trackingOptOut, consentSource; `id`, `groups`, `pipelineStage`, `createdAt`, `updatedAt` are ignored; any other column becomes a custom field (a `custom.` prefix is stripped). Cells are imported as text.",
         example = "email,firstName,company,plan\nada@example.com,Ada,Analytical Engines,gold\n"),
     responses(
         (status = 200, description = "Counts and per-row errors (row index 0 is the first data row).", body = Envelope<BulkResponse>),

@@ -102,13 +102,13 @@ pub struct CreateContactRequest {
     /// Status (default `active`).
     pub status: Option<ContactStatusDto>,
     /// Groups to add the contact to.
-    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_group_ids)]
     pub group_ids: Option<Vec<String>>,
     /// Tags.
-    #[schema(schema_with = crate::api::openapi::optional_tags)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_tags)]
     pub tags: Option<Vec<String>>,
     /// Custom fields: keys of 1–64 letters, digits, `_`, `-`, `.` or spaces.
-    #[schema(schema_with = crate::api::openapi::custom_fields)]
+    #[schema(schema_with = crate::api::openapi::schemas::custom_fields)]
     pub custom_fields: Option<Map<String, Value>>,
     /// Pipeline stage id (`stg_…`, see `GET /v1/pipeline-stages`); an unknown one is `404`.
     #[schema(pattern = "^stg_[A-Za-z0-9]{20}$")]
@@ -156,13 +156,13 @@ pub struct UpdateContactRequest {
     /// Status.
     pub status: Option<ContactStatusDto>,
     /// Replaces the group list.
-    #[schema(schema_with = crate::api::openapi::optional_group_ids)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_group_ids)]
     pub group_ids: Option<Vec<String>>,
     /// Replaces the tag list.
-    #[schema(schema_with = crate::api::openapi::optional_tags)]
+    #[schema(schema_with = crate::api::openapi::schemas::optional_tags)]
     pub tags: Option<Vec<String>>,
     /// Merged per key; a `null` value removes the key.
-    #[schema(schema_with = crate::api::openapi::custom_field_changes)]
+    #[schema(schema_with = crate::api::openapi::schemas::custom_field_changes)]
     pub custom_fields: Option<Map<String, Value>>,
     /// Pipeline stage (`null` clears); an unknown one is `404`.
     #[serde(default, deserialize_with = "double_option")]
@@ -286,7 +286,7 @@ pub struct DeletedResponse {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GroupIdsRequest {
     /// Group ids (`grp_…`), 1 to 100.
-    #[schema(schema_with = crate::api::openapi::required_group_ids)]
+    #[schema(schema_with = crate::api::openapi::schemas::required_group_ids)]
     pub group_ids: Vec<String>,
 }
 
@@ -295,7 +295,7 @@ pub struct GroupIdsRequest {
 #[serde(deny_unknown_fields)]
 pub struct TagsRequest {
     /// Tags, 1 to 100.
-    #[schema(schema_with = crate::api::openapi::required_tags)]
+    #[schema(schema_with = crate::api::openapi::schemas::required_tags)]
     pub tags: Vec<String>,
 }
 

@@ -52,10 +52,9 @@ fn text(value: &str) -> SqlValue {
 fn build_where(workspace_id: &WorkspaceId, filter: &ContactFilter) -> Where {
     let mut clause = Where::new(workspace_id);
     if let Some(email) = &filter.email_contains {
-        clause.and(
-            "c.email_lower LIKE ? ESCAPE '\\'",
-            [text(&like_contains(email))],
-        );
+        // `email_lower` is stored lowercased, so a plain substring test is exact and much
+        // cheaper than LIKE.
+        clause.and("instr(c.email_lower, ?) > 0", [text(&email.to_lowercase())]);
     }
     if !filter.statuses.is_empty() {
         let marks = vec!["?"; filter.statuses.len()].join(", ");
@@ -135,20 +134,20 @@ fn build_where(workspace_id: &WorkspaceId, filter: &ContactFilter) -> Where {
     if let Some(before) = &filter.created_before {
         clause.and("c.created_at <= ?", [text(before)]);
     }
-    // Steer the planner. An email filter is best answered by scanning the (workspace, email)
-    // index, which holds the email, so only matching rows are read; otherwise a group or tag
-    // filter is far more selective than the workspace, and a unary `+` keeps SQLite from walking
-    // the whole workspace index so that the memberships drive the query.
+    // Steer the planner. A group or tag filter is far more selective than the workspace: a unary
+    // `+` keeps SQLite from walking the whole workspace index, so the memberships drive the
+    // query. Otherwise an email filter is best answered by scanning the (workspace, email) index,
+    // which holds the email, so only matching rows are read and sorted.
     let selective = filter.group.is_some()
         || !filter.any_group_ids.is_empty()
         || filter.tag.is_some()
         || !filter.any_tags.is_empty();
-    if filter.email_contains.is_some() {
-        clause.hint = "INDEXED BY contacts_workspace_email";
-    } else if selective {
+    if selective {
         clause
             .sql
             .replace_range(0.."c.workspace_id".len(), "+c.workspace_id");
+    } else if filter.email_contains.is_some() {
+        clause.hint = "INDEXED BY contacts_workspace_email";
     }
     clause
 }

@@ -443,16 +443,7 @@ fn insert_chunk(
 ) -> Result<std::collections::HashMap<String, i64>, Error> {
     use rusqlite::types::Value as SqlValue;
     const COLUMNS: usize = 17;
-    let placeholders = (0..rows.len())
-        .map(|row| {
-            let base = row * COLUMNS;
-            let marks: Vec<String> = (1..=COLUMNS)
-                .map(|column| format!("?{}", base + column))
-                .collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = value_rows(rows.len(), COLUMNS);
     let sql = format!(
         "INSERT INTO contacts (id, workspace_id, email, email_lower, first_name, last_name, company, job_title,
            phone, website, status, custom_fields, pipeline_stage_seq, tracking_opt_out, consent_source,
@@ -477,7 +468,7 @@ fn insert_chunk(
             text(&new.phone),
             text(&new.website),
             SqlValue::Text(new.status.as_str().to_owned()),
-            SqlValue::Text(Value::Object(new.custom_fields.clone()).to_string()),
+            SqlValue::Text(serde_json::to_string(&new.custom_fields)?),
             row.stage.map_or(SqlValue::Null, SqlValue::Integer),
             SqlValue::Integer(i64::from(new.tracking_opt_out)),
             text(&new.consent_source),
@@ -494,6 +485,12 @@ fn insert_chunk(
     Ok(inserted)
 }
 
+/// `(?, ?, …), (?, ?, …), …`: `rows` groups of `width` anonymous parameters.
+fn value_rows(rows: usize, width: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    vec![row; rows].join(", ")
+}
+
 /// Inserts `(contact, value)` pairs with multi-row statements.
 fn insert_pairs(
     conn: &Connection,
@@ -504,16 +501,7 @@ fn insert_pairs(
     use rusqlite::types::Value as SqlValue;
     let width = if now.is_some() { 3 } else { 2 };
     for chunk in pairs.chunks(300) {
-        let placeholders = (0..chunk.len())
-            .map(|row| {
-                let base = row * width;
-                let marks: Vec<String> = (1..=width)
-                    .map(|column| format!("?{}", base + column))
-                    .collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = value_rows(chunk.len(), width);
         let mut values: Vec<SqlValue> = Vec::with_capacity(chunk.len() * width);
         for (seq, value) in chunk {
             values.push(SqlValue::Integer(*seq));
