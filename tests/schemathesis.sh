@@ -93,12 +93,15 @@ timeout 900 "$VENV/bin/st" --config-file tests/schemathesis.toml run "$BASE/v1/o
     --seed "$SEED" \
     --generation-database none \
     --workers "$WORKERS" \
-    --request-timeout 10 \
+    --request-timeout 30 \
     --header "Authorization: Bearer $KEY" \
     --no-color \
     "${REPORT[@]}" || STATUS=$?
 
-if grep -qE 'internal error|panicked' "$WORK/server.err"; then
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "The server died during the run; its last log lines:" >&2
+    tail -n 40 "$WORK/server.err" >&2
+elif grep -qE 'internal error|panicked' "$WORK/server.err"; then
     echo "The server logged internal errors:" >&2
     grep -E 'internal error|panicked' "$WORK/server.err" | head -20 >&2
 fi

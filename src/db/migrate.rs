@@ -63,6 +63,46 @@ mod tests {
         assert_eq!(version, current_version());
     }
 
+    fn schema_of(conn: &Connection) -> Vec<(String, String)> {
+        let mut statement = conn
+            .prepare("SELECT name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The first released schema, reconstructed: `schema.sql` minus everything the steps added.
+    /// While there are no steps it is `schema.sql` itself.
+    fn first_release_schema() -> String {
+        assert!(
+            STEPS.is_empty(),
+            "record the first release's schema here when adding a step"
+        );
+        SCHEMA.to_owned()
+    }
+
+    #[test]
+    fn an_upgraded_database_ends_identical_to_a_fresh_install() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        let mut upgraded = Connection::open_in_memory().unwrap();
+        upgraded.execute_batch(&first_release_schema()).unwrap();
+        upgraded.pragma_update(None, "user_version", 1).unwrap();
+        migrate(&mut upgraded).unwrap();
+        assert_eq!(schema_of(&fresh), schema_of(&upgraded));
+    }
+
+    #[test]
+    fn a_database_from_a_newer_binary_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", current_version() + 1)
+            .unwrap();
+        assert!(migrate(&mut conn).is_err());
+    }
+
     #[test]
     fn a_foreign_database_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
