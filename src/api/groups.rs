@@ -115,6 +115,7 @@ pub struct CreateGroupRequest {
 /// Body of `PUT /v1/groups/{id}`: only given fields change; `null` clears description or color.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"name": "Warm leads", "description": null, "color": "#22c55e"}))]
 pub struct UpdateGroupRequest {
     /// New name.
     #[schema(
@@ -138,6 +139,7 @@ pub struct UpdateGroupRequest {
 /// `{"contactIds": [...]}`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"contactIds": ["con_8fK2mQ9xLp3vR7tY1wZa"]}))]
 pub struct ContactIdsRequest {
     /// Contact ids (`con_…`), 1 to 1000.
     #[schema(min_items = 1, max_items = 1000)]
@@ -158,6 +160,7 @@ pub struct MemberErrorDto {
 
 /// Result of adding members.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"added": 2, "skipped": 1, "errors": [{"contactId": "con_0000000000000000000x", "code": "NOT_FOUND", "message": "Contact not found"}]}))]
 pub struct AddMembersResponse {
     /// Contacts added.
     pub added: u64,
@@ -169,6 +172,7 @@ pub struct AddMembersResponse {
 
 /// Result of removing members.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"removed": 2, "skipped": 0, "errors": []}))]
 pub struct RemoveMembersResponse {
     /// Contacts removed.
     pub removed: u64,

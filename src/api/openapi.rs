@@ -10,6 +10,7 @@ use crate::api::envelope::ErrorEnvelope;
 use crate::api::groups::{self, GroupSortDto};
 use crate::api::pipeline_stages;
 use actix_web::HttpResponse;
+use serde_json::{json, Value};
 use std::sync::OnceLock;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::link::LinkBuilder;
@@ -306,8 +307,95 @@ pub fn document_json() -> &'static str {
     DOCUMENT.get_or_init(|| {
         let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         camel_case_links(&mut document);
+        attach_media_examples(&mut document);
         document.to_string()
     })
+}
+
+/// The `example` of a component schema.
+fn component_example(document: &Value, name: &str) -> Option<Value> {
+    document
+        .pointer(&format!("/components/schemas/{name}/example"))
+        .cloned()
+}
+
+/// An example for a media type whose schema is a `$ref`: the component's own example, or, for
+/// the generated envelopes (`Envelope_X`, `Envelope_Vec_X`, `ListEnvelope_X`), X's example
+/// wrapped the way the server wraps it.
+fn example_for(document: &Value, schema: &Value) -> Option<Value> {
+    let name = schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")?;
+    if let Some(example) = component_example(document, name) {
+        return Some(example);
+    }
+    if let Some(inner) = name.strip_prefix("ListEnvelope_") {
+        let item = component_example(document, inner)?;
+        return Some(json!({
+            "success": true,
+            "data": [item],
+            "meta": {"page": 1, "perPage": 20, "total": 1, "totalPages": 1}
+        }));
+    }
+    if let Some(inner) = name.strip_prefix("Envelope_Vec_") {
+        let item = component_example(document, inner)?;
+        return Some(json!({ "success": true, "data": [item] }));
+    }
+    let inner = name.strip_prefix("Envelope_")?;
+    Some(json!({ "success": true, "data": component_example(document, inner)? }))
+}
+
+/// Gives every request body and response content an example, so each operation in the
+/// reference shows a complete request and answer.
+fn attach_media_examples(document: &mut Value) {
+    let snapshot = document.clone();
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            if let Some(body) = operation
+                .pointer_mut("/requestBody/content")
+                .and_then(Value::as_object_mut)
+            {
+                body.values_mut()
+                    .for_each(|media| fill_example(&snapshot, media));
+            }
+            if let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            {
+                for response in responses.values_mut() {
+                    if let Some(content) =
+                        response.get_mut("content").and_then(Value::as_object_mut)
+                    {
+                        content
+                            .values_mut()
+                            .for_each(|media| fill_example(&snapshot, media));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fill_example(document: &Value, media: &mut Value) {
+    let Some(media) = media.as_object_mut() else {
+        return;
+    };
+    if media.contains_key("example") || media.contains_key("examples") {
+        return;
+    }
+    if let Some(example) = media
+        .get("schema")
+        .and_then(|schema| example_for(document, schema))
+    {
+        media.insert("example".to_owned(), example);
+    }
 }
 
 /// `GET /v1/openapi.json` (public).

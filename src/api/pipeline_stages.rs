@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 /// A pipeline stage.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": "stg_Lm3Nq8Rt2Vw6Xy0Zb4Cd", "name": "Lead", "position": 0, "createdAt": "2025-01-15T10:30:00Z"}))]
 pub struct StageResponse {
     /// Stage id (`stg_…`).
     pub id: String,

@@ -70,6 +70,7 @@ pub struct BulkErrorDto {
 /// Result of a bulk write or a CSV import.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"created": 998, "updated": 0, "skipped": 1, "errors": [{"index": 7, "email": "not-an-email", "code": "VALIDATION_ERROR", "message": "Email is not a valid address"}], "errorCount": 1}))]
 pub struct BulkResponse {
     /// Contacts created.
     pub created: u64,

@@ -546,7 +546,8 @@ fn header_row(custom_keys: &[String]) -> Vec<String> {
 #[utoipa::path(get, path = "/v1/contacts/export", tag = "Contacts", operation_id = "exportContacts",
     params(ContactExportQuery),
     responses((status = 200, description = "CSV of the matching contacts: the standard columns, then one column per custom field. Cells starting with `=`, `+`, `-`, `@`, tab or CR get a leading `'` so spreadsheets do not run them (import removes it again).",
-        content_type = "text/csv", body = String)))]
+        content_type = "text/csv", body = String,
+        example = "id,email,firstName,lastName,company,jobTitle,phone,website,status,tags,groups,pipelineStage,trackingOptOut,consentSource,createdAt,updatedAt,plan\r\ncon_8fK2mQ9xLp3vR7tY1wZa,ada@example.com,Ada,Lovelace,Analytical Engines,,'+44 20 7946 0000,,active,vip,Leads,Lead,false,,2025-01-15T10:30:00Z,2025-01-15T10:30:00Z,gold\r\n")))]
 pub async fn export(
     state: web::Data<AppState>,
     tenant: Tenant,

@@ -274,6 +274,7 @@ impl From<Contact> for ContactResponse {
 
 /// Body of `DELETE /v1/contacts/{id}`'s answer.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "con_8fK2mQ9xLp3vR7tY1wZa", "deleted": true}))]
 pub struct DeletedResponse {
     /// The deleted id.
     pub id: String,
@@ -284,6 +285,7 @@ pub struct DeletedResponse {
 /// `{"groupIds": [...]}`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"groupIds": ["grp_Q2w3E4r5T6y7U8i9O0pA"]}))]
 pub struct GroupIdsRequest {
     /// Group ids (`grp_…`), 1 to 100.
     #[schema(schema_with = crate::api::openapi::schemas::required_group_ids)]
@@ -293,6 +295,7 @@ pub struct GroupIdsRequest {
 /// `{"tags": [...]}`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tags": ["vip", "q1-2025"]}))]
 pub struct TagsRequest {
     /// Tags, 1 to 100.
     #[schema(schema_with = crate::api::openapi::schemas::required_tags)]
