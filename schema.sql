@@ -6,6 +6,7 @@ CREATE TABLE workspaces (
     id            TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
     plan          TEXT NOT NULL CHECK (plan IN ('free', 'starter', 'pro')),
+    -- Maintained by the statements that add and remove contacts (src/db/contacts).
     contact_count INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL
 );
@@ -54,16 +55,11 @@ CREATE TABLE contacts (
     updated_at        TEXT NOT NULL
 );
 CREATE UNIQUE INDEX contacts_workspace_email ON contacts (workspace_id, email_lower);
-CREATE INDEX contacts_workspace_created ON contacts (workspace_id, created_at, seq);
-CREATE INDEX contacts_workspace_updated ON contacts (workspace_id, updated_at, seq);
+-- Row numbers grow with creation time (one writer stamps each row as it inserts it), so this
+-- index, ordered by row number within a workspace, also serves `sort=createdAt`.
+CREATE INDEX contacts_workspace ON contacts (workspace_id);
 CREATE INDEX contacts_workspace_status ON contacts (workspace_id, status);
 
-CREATE TRIGGER contacts_count_insert AFTER INSERT ON contacts BEGIN
-    UPDATE workspaces SET contact_count = contact_count + 1 WHERE id = NEW.workspace_id;
-END;
-CREATE TRIGGER contacts_count_delete AFTER DELETE ON contacts BEGIN
-    UPDATE workspaces SET contact_count = contact_count - 1 WHERE id = OLD.workspace_id;
-END;
 
 CREATE TABLE contact_tags (
     contact_seq INTEGER NOT NULL REFERENCES contacts (seq) ON DELETE CASCADE,
@@ -80,6 +76,7 @@ CREATE TABLE groups (
     description   TEXT,
     type          TEXT NOT NULL DEFAULT 'static' CHECK (type IN ('static', 'dynamic')),
     color         TEXT,
+    -- Maintained by the statements that add and remove members (src/db/groups, src/db/contacts).
     contact_count INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
@@ -95,12 +92,6 @@ CREATE TABLE group_members (
 ) WITHOUT ROWID;
 CREATE INDEX group_members_contact ON group_members (contact_seq, group_seq);
 
-CREATE TRIGGER group_members_count_insert AFTER INSERT ON group_members BEGIN
-    UPDATE groups SET contact_count = contact_count + 1 WHERE seq = NEW.group_seq;
-END;
-CREATE TRIGGER group_members_count_delete AFTER DELETE ON group_members BEGIN
-    UPDATE groups SET contact_count = contact_count - 1 WHERE seq = OLD.group_seq;
-END;
 
 CREATE TABLE idempotency_keys (
     workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,

@@ -262,6 +262,16 @@ pub struct MembershipOutcome {
     pub errors: Vec<MemberError>,
 }
 
+/// Moves a group's member counter by `delta`. Counters are kept by the statements that change
+/// memberships (one update per statement, not per row, which keeps bulk writes fast).
+pub(crate) fn adjust_count(conn: &Connection, group_seq: i64, delta: i64) -> Result<(), Error> {
+    if delta != 0 {
+        conn.prepare_cached("UPDATE groups SET contact_count = contact_count + ?2 WHERE seq = ?1")?
+            .execute(params![group_seq, delta])?;
+    }
+    Ok(())
+}
+
 /// Adds (`add = true`) or removes contacts; idempotent, unknown ids are reported per id.
 pub fn change_members(
     conn: &Connection,
@@ -303,6 +313,8 @@ pub fn change_members(
         }
     }
     if outcome.changed > 0 {
+        let delta = i64::try_from(outcome.changed).unwrap_or(i64::MAX);
+        adjust_count(conn, group_seq, if add { delta } else { -delta })?;
         conn.prepare_cached("UPDATE groups SET updated_at = ?2 WHERE seq = ?1")?
             .execute(params![group_seq, now])?;
     }

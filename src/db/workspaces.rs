@@ -48,6 +48,16 @@ pub fn count(conn: &Connection) -> Result<i64, Error> {
     Ok(conn.query_row("SELECT count(*) FROM workspaces", [], |row| row.get(0))?)
 }
 
+/// Moves a workspace's contact counter by `delta` (kept by the statements that add and remove
+/// contacts, one update per statement).
+pub fn adjust_contact_count(conn: &Connection, id: &WorkspaceId, delta: i64) -> Result<(), Error> {
+    if delta != 0 {
+        conn.prepare_cached("UPDATE workspaces SET contact_count = contact_count + ?2 WHERE id = ?1")?
+            .execute(params![id.as_str(), delta])?;
+    }
+    Ok(())
+}
+
 /// The maintained contact counter of a workspace.
 pub fn contact_count(conn: &Connection, id: &WorkspaceId) -> Result<u64, Error> {
     Ok(conn

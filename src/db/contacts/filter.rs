@@ -155,7 +155,8 @@ fn build_where(workspace_id: &WorkspaceId, filter: &ContactFilter) -> Where {
 fn order_by(sort: ContactSort) -> String {
     let order = sort.order.sql();
     let column = match sort.field {
-        ContactSortField::CreatedAt => "c.created_at",
+        // Row numbers follow creation order (see `contacts_workspace` in schema.sql).
+        ContactSortField::CreatedAt => return format!("c.seq {order}"),
         ContactSortField::UpdatedAt => "c.updated_at",
         ContactSortField::Email => "c.email_lower",
         ContactSortField::FirstName => "c.first_name COLLATE NOCASE",

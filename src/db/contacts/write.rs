@@ -81,7 +81,9 @@ fn insert_memberships(
         "INSERT OR IGNORE INTO group_members (group_seq, contact_seq, added_at) VALUES (?1, ?2, ?3)",
     )?;
     for group in group_seqs {
-        statement.execute(params![group, seq, now])?;
+        if statement.execute(params![group, seq, now])? > 0 {
+            crate::db::groups::adjust_count(conn, *group, 1)?;
+        }
     }
     Ok(())
 }
@@ -126,6 +128,7 @@ fn try_insert(
         return Ok(None);
     }
     let seq = conn.last_insert_rowid();
+    crate::db::workspaces::adjust_contact_count(conn, workspace_id, 1)?;
     insert_tags(conn, seq, &new.tags)?;
     insert_memberships(conn, seq, group_seqs, now)?;
     Ok(Some((seq, id)))
@@ -282,12 +285,16 @@ fn apply_changes(
             .collect::<Vec<_>>()
             .join(",");
         // `keep` holds integers read from the database.
-        conn.execute(
-            &format!(
-                "DELETE FROM group_members WHERE contact_seq = ?1 AND group_seq NOT IN ({keep})"
-            ),
-            [seq],
-        )?;
+        let leaving: Vec<i64> = conn
+            .prepare(&format!(
+                "DELETE FROM group_members WHERE contact_seq = ?1 AND group_seq NOT IN ({keep})
+                 RETURNING group_seq"
+            ))?
+            .query_map([seq], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        for group in leaving {
+            crate::db::groups::adjust_count(conn, group, -1)?;
+        }
         insert_memberships(conn, seq, &group_seqs, now)?;
     }
     Ok(())
@@ -316,8 +323,15 @@ pub fn update(
 /// Deletes a contact (memberships and tags go with it).
 pub fn delete(conn: &Connection, workspace_id: &WorkspaceId, id: &ContactId) -> Result<(), Error> {
     let seq = require_seq(conn, workspace_id, id)?;
+    // Its memberships go with it (ON DELETE CASCADE): take it out of the group counters first.
+    conn.prepare_cached(
+        "UPDATE groups SET contact_count = contact_count - 1
+         WHERE seq IN (SELECT group_seq FROM group_members WHERE contact_seq = ?1)",
+    )?
+    .execute([seq])?;
     conn.prepare_cached("DELETE FROM contacts WHERE seq = ?1")?
         .execute([seq])?;
+    crate::db::workspaces::adjust_contact_count(conn, workspace_id, -1)?;
     Ok(())
 }
 
@@ -354,7 +368,9 @@ pub fn remove_groups(
     let mut statement =
         conn.prepare_cached("DELETE FROM group_members WHERE group_seq = ?1 AND contact_seq = ?2")?;
     for group in group_seqs {
-        statement.execute(params![group, seq])?;
+        if statement.execute(params![group, seq])? > 0 {
+            crate::db::groups::adjust_count(conn, group, -1)?;
+        }
     }
     touch(conn, seq, now)
 }
@@ -567,6 +583,7 @@ pub fn bulk_upsert(
     while remaining.peek().is_some() {
         let chunk: Vec<PreparedRow> = remaining.by_ref().take(INSERT_CHUNK).collect();
         let mut inserted = insert_chunk(conn, workspace_id, &chunk, now)?;
+        crate::db::workspaces::adjust_contact_count(conn, workspace_id, inserted.len() as i64)?;
         for row in chunk {
             // The first row of an email present twice claims the insert; later ones are duplicates.
             match inserted.remove(&row.new.email.normalized()) {
@@ -600,6 +617,16 @@ pub fn bulk_upsert(
         &memberships,
         Some(now),
     )?;
+    // Every membership above is new (its contact was just created, its groups deduplicated).
+    let mut joined: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for (_, group) in &memberships {
+        if let SqlValue::Integer(group) = group {
+            *joined.entry(*group).or_default() += 1;
+        }
+    }
+    for (group, count) in joined {
+        crate::db::groups::adjust_count(conn, group, count)?;
+    }
     for row in duplicates {
         if on_duplicate == OnDuplicate::Skip {
             outcome.skipped += 1;
