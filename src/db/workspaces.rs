@@ -52,8 +52,10 @@ pub fn count(conn: &Connection) -> Result<i64, Error> {
 /// contacts, one update per statement).
 pub fn adjust_contact_count(conn: &Connection, id: &WorkspaceId, delta: i64) -> Result<(), Error> {
     if delta != 0 {
-        conn.prepare_cached("UPDATE workspaces SET contact_count = contact_count + ?2 WHERE id = ?1")?
-            .execute(params![id.as_str(), delta])?;
+        conn.prepare_cached(
+            "UPDATE workspaces SET contact_count = contact_count + ?2 WHERE id = ?1",
+        )?
+        .execute(params![id.as_str(), delta])?;
     }
     Ok(())
 }

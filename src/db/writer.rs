@@ -96,10 +96,19 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
             }
             continue;
         }
+        let jobs = group.len();
+        let started = std::time::Instant::now();
         let deliveries: Vec<Delivery> = group.into_iter().map(|job| job(&conn)).collect();
+        let worked = started.elapsed();
         let commit = conn
             .execute_batch("COMMIT")
             .map_err(|error| error.to_string());
+        tracing::debug!(
+            jobs,
+            work_us = worked.as_micros() as u64,
+            commit_us = (started.elapsed() - worked).as_micros() as u64,
+            "write group committed"
+        );
         if let Err(message) = &commit {
             tracing::error!(%message, "write transaction failed to commit");
             let _ = conn.execute_batch("ROLLBACK");

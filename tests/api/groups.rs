@@ -648,8 +648,14 @@ async fn contacts_are_listed_by_group_and_by_group_id() {
 #[tokio::test]
 async fn member_and_contact_counters_match_the_rows_after_every_kind_of_change() {
     let app = spawn_app().await;
-    let a = app.create_group("Counter A").await["id"].as_str().unwrap().to_owned();
-    let b = app.create_group("Counter B").await["id"].as_str().unwrap().to_owned();
+    let a = app.create_group("Counter A").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = app.create_group("Counter B").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // Created with groups, through bulk (new and updated rows) and one by one.
     let bulk = app
         .post(
@@ -659,7 +665,9 @@ async fn member_and_contact_counters_match_the_rows_after_every_kind_of_change()
         )
         .await;
     assert_eq!(bulk.status(), 200);
-    let single = app.create_contact(json!({"email": "c4@example.com", "groupIds": [a, b]})).await;
+    let single = app
+        .create_contact(json!({"email": "c4@example.com", "groupIds": [a, b]}))
+        .await;
     let update = app
         .post(
             "/v1/contacts/bulk",
@@ -671,24 +679,53 @@ async fn member_and_contact_counters_match_the_rows_after_every_kind_of_change()
     let c4 = single["id"].as_str().unwrap().to_owned();
     // Replaced by PUT, removed and re-added through both membership endpoints, then deleted.
     let put = app
-        .send_json(Method::PUT, &format!("/v1/contacts/{c4}"), &json!({"groupIds": [b]}))
+        .send_json(
+            Method::PUT,
+            &format!("/v1/contacts/{c4}"),
+            &json!({"groupIds": [b]}),
+        )
         .await;
     assert_eq!(put.status(), 200);
     let removed = app
-        .send_json(Method::DELETE, &format!("/v1/contacts/{c4}/groups"), &json!({"groupIds": [b]}))
+        .send_json(
+            Method::DELETE,
+            &format!("/v1/contacts/{c4}/groups"),
+            &json!({"groupIds": [b]}),
+        )
         .await;
     assert_eq!(removed.status(), 200);
-    let added = app.post(&format!("/v1/contacts/{c4}/groups"), &json!({"groupIds": [a, b]})).await;
+    let added = app
+        .post(
+            &format!("/v1/contacts/{c4}/groups"),
+            &json!({"groupIds": [a, b]}),
+        )
+        .await;
     assert_eq!(added.status(), 200);
-    let members = app.post(&format!("/v1/groups/{b}/contacts"), &json!({"contactIds": [c4]})).await;
+    let members = app
+        .post(
+            &format!("/v1/groups/{b}/contacts"),
+            &json!({"contactIds": [c4]}),
+        )
+        .await;
     assert_eq!(members.status(), 200);
     let listed = body_json(app.get("/v1/contacts?email=c1%40").await).await;
     let c1 = listed["data"][0]["id"].as_str().unwrap().to_owned();
     let gone = app
-        .send_json(Method::DELETE, &format!("/v1/groups/{a}/contacts"), &json!({"contactIds": [c1]}))
+        .send_json(
+            Method::DELETE,
+            &format!("/v1/groups/{a}/contacts"),
+            &json!({"contactIds": [c1]}),
+        )
         .await;
     assert_eq!(gone.status(), 200);
-    assert_eq!(app.request(Method::DELETE, &format!("/v1/contacts/{c4}")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.request(Method::DELETE, &format!("/v1/contacts/{c4}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let mismatched_groups = count_rows(
         &app,
@@ -696,14 +733,20 @@ async fn member_and_contact_counters_match_the_rows_after_every_kind_of_change()
            (SELECT count(*) FROM group_members m WHERE m.group_seq = g.seq)",
     )
     .await;
-    assert_eq!(mismatched_groups, 0, "group counters drifted from the memberships");
+    assert_eq!(
+        mismatched_groups, 0,
+        "group counters drifted from the memberships"
+    );
     let mismatched_workspaces = count_rows(
         &app,
         "SELECT count(*) FROM workspaces w WHERE w.contact_count <>
            (SELECT count(*) FROM contacts c WHERE c.workspace_id = w.id)",
     )
     .await;
-    assert_eq!(mismatched_workspaces, 0, "workspace counters drifted from the contacts");
+    assert_eq!(
+        mismatched_workspaces, 0,
+        "workspace counters drifted from the contacts"
+    );
     let group_a = body_json(app.get(&format!("/v1/groups/{a}")).await).await;
     assert_eq!(group_a["data"]["contactCount"], 2, "c2 and c3 remain in A");
     let total = body_json(app.get("/v1/contacts").await).await;

@@ -422,7 +422,7 @@ pub fn remove_tags(
 
 /// Rows per multi-row INSERT: one statement (and one statement journal) per chunk instead of
 /// per row is what makes bulk writes fast.
-const INSERT_CHUNK: usize = 250;
+const INSERT_CHUNK: usize = 1000;
 
 /// A valid bulk row with its references resolved.
 struct PreparedRow {
@@ -516,7 +516,7 @@ fn insert_pairs(
 ) -> Result<(), Error> {
     use rusqlite::types::Value as SqlValue;
     let width = if now.is_some() { 3 } else { 2 };
-    for chunk in pairs.chunks(300) {
+    for chunk in pairs.chunks(1000) {
         let placeholders = value_rows(chunk.len(), width);
         let mut values: Vec<SqlValue> = Vec::with_capacity(chunk.len() * width);
         for (seq, value) in chunk {
