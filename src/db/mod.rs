@@ -31,8 +31,7 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -4000;
-         PRAGMA mmap_size = 268435456;",
+         PRAGMA cache_size = -4000;",
     )
 }
 
