@@ -175,18 +175,10 @@ pub fn list(
     page: PageRequest,
 ) -> Result<Page<Contact>, Error> {
     let clause = build_where(workspace_id, filter);
-    let total = if filter.is_empty() {
-        crate::db::workspaces::contact_count(conn, workspace_id)?
-    } else {
-        conn.prepare_cached(&format!(
-            "SELECT count(*) FROM contacts c {} WHERE {}",
-            clause.hint, clause.sql
-        ))?
-        .query_row(params_from_iter(clause.params.iter()), |row| {
-            row.get::<_, i64>(0)
-        })?
-        .max(0) as u64
-    };
+    if !filter.is_empty() {
+        return list_filtered(conn, &clause, sort, page);
+    }
+    let total = crate::db::workspaces::contact_count(conn, workspace_id)?;
     let mut params = clause.params.clone();
     params.push(SqlValue::Integer(page.limit()));
     params.push(SqlValue::Integer(page.offset()));
@@ -203,6 +195,56 @@ pub fn list(
         .prepare_cached(&sql)?
         .query_map(params_from_iter(params.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
+    attach_relations(conn, &mut rows)?;
+    Ok(Page {
+        items: rows.into_iter().map(|(_, contact)| contact).collect(),
+        total,
+    })
+}
+
+/// A filtered page in one pass over the matches: the ordered row numbers of every match give
+/// the total and the page, then only the page's rows are read in full.
+fn list_filtered(
+    conn: &Connection,
+    clause: &Where,
+    sort: ContactSort,
+    page: PageRequest,
+) -> Result<Page<Contact>, Error> {
+    let seqs: Vec<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT c.seq FROM contacts c {} WHERE {} ORDER BY {}",
+            clause.hint,
+            clause.sql,
+            order_by(sort)
+        ))?
+        .query_map(params_from_iter(clause.params.iter()), |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let total = seqs.len() as u64;
+    let start = usize::try_from(page.offset())
+        .unwrap_or(usize::MAX)
+        .min(seqs.len());
+    let end = start
+        .saturating_add(usize::try_from(page.limit()).unwrap_or(0))
+        .min(seqs.len());
+    let wanted = &seqs[start..end];
+    if wanted.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            total,
+        });
+    }
+    let mut rows = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts c {JOIN} WHERE c.seq IN (SELECT value FROM json_each(?1))"
+        ))?
+        .query_map([serde_json::to_string(wanted)?], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let position: std::collections::HashMap<i64, usize> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, seq)| (*seq, i))
+        .collect();
+    rows.sort_by_key(|(seq, _)| position.get(seq).copied().unwrap_or(usize::MAX));
     attach_relations(conn, &mut rows)?;
     Ok(Page {
         items: rows.into_iter().map(|(_, contact)| contact).collect(),
