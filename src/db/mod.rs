@@ -61,9 +61,6 @@ impl Database {
         migrate::migrate(&mut conn).context("migrating database")?;
         // The writer touches index pages all over the database: give it a larger cache.
         conn.execute_batch("PRAGMA cache_size = -16000;")?;
-        // Checkpoint less often: pages written again and again (counters, upper index levels)
-        // are then copied back to the database once per checkpoint rather than many times.
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 8000;")?;
         let writer = Writer::start(conn)?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             configure_connection(conn)?;
