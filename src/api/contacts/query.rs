@@ -168,39 +168,31 @@ pub struct FilterParams {
     pub created_before: Option<String>,
 }
 
-impl ContactListQuery {
-    /// Splits out the filter fields.
-    pub fn filter_params(&mut self) -> FilterParams {
-        FilterParams {
-            email: self.email.take(),
-            status: self.status,
-            group: self.group.take(),
-            group_id: self.group_id.take(),
-            tag: self.tag.take(),
-            company: self.company.take(),
-            q: self.q.take(),
-            created_after: self.created_after.take(),
-            created_before: self.created_before.take(),
+/// Both query types carry the same filter fields (serde's `flatten` cannot be combined with
+/// `deny_unknown_fields`, so the fields are repeated there and moved out here).
+macro_rules! filter_params_of {
+    ($query:ty) => {
+        impl $query {
+            /// Splits out the filter fields.
+            pub fn filter_params(&mut self) -> FilterParams {
+                FilterParams {
+                    email: self.email.take(),
+                    status: self.status,
+                    group: self.group.take(),
+                    group_id: self.group_id.take(),
+                    tag: self.tag.take(),
+                    company: self.company.take(),
+                    q: self.q.take(),
+                    created_after: self.created_after.take(),
+                    created_before: self.created_before.take(),
+                }
+            }
         }
-    }
+    };
 }
 
-impl ContactExportQuery {
-    /// Splits out the filter fields.
-    pub fn filter_params(&mut self) -> FilterParams {
-        FilterParams {
-            email: self.email.take(),
-            status: self.status,
-            group: self.group.take(),
-            group_id: self.group_id.take(),
-            tag: self.tag.take(),
-            company: self.company.take(),
-            q: self.q.take(),
-            created_after: self.created_after.take(),
-            created_before: self.created_before.take(),
-        }
-    }
-}
+filter_params_of!(ContactListQuery);
+filter_params_of!(ContactExportQuery);
 
 fn non_empty(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
     match value {
