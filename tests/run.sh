@@ -17,7 +17,16 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
 echo "== cargo test"
-cargo test --all-targets
+cargo test --all-targets 2>&1 | tee "$LOG"
 echo "== schemathesis"
-bash tests/schemathesis.sh
+bash tests/schemathesis.sh 2>&1 | tee -a "$LOG"
+
+# One closing line for the whole run: cargo's test results plus schemathesis's test cases.
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  /[0-9]+ generated, [0-9]+ passed/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) p += $i }
+  END { printf "summary: %d passed, %d failed\n", p, f }
+' "$LOG"
