@@ -53,6 +53,9 @@ impl Application {
                 ))
         })
         .workers(workers)
+        // Idle keep-alive connections stay open longer than actix's 5 s default, so a client
+        // pausing between requests does not race the server closing its connection.
+        .keep_alive(Duration::from_secs(75))
         .listen(listener)?
         .run();
         Ok(Self {
