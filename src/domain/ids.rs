@@ -103,6 +103,26 @@ public_id!(
     PipelineStageId,
     "stg_"
 );
+public_id!(
+    /// A sending email account (SMTP and optional IMAP settings).
+    EmailAccountId,
+    "acc_"
+);
+public_id!(
+    /// A campaign.
+    CampaignId,
+    "cmp_"
+);
+public_id!(
+    /// An event (campaign activity, webhook payloads).
+    EventId,
+    "evt_"
+);
+public_id!(
+    /// A message captured by a sandbox email account.
+    SandboxMessageId,
+    "msg_"
+);
 
 #[cfg(test)]
 mod tests {
