@@ -254,7 +254,10 @@ CREATE TABLE sandbox_messages (
     mail_from         TEXT NOT NULL,
     rcpt_to           TEXT NOT NULL,
     subject           TEXT NOT NULL,
+    -- The message exactly as it would have gone over SMTP, plus its two bodies for the viewer.
     raw               BLOB NOT NULL,
+    html              TEXT NOT NULL,
+    text              TEXT NOT NULL,
     created_at        TEXT NOT NULL
 );
 CREATE INDEX sandbox_messages_workspace ON sandbox_messages (workspace_id, seq);
