@@ -288,6 +288,7 @@ pub fn change_members(
     )?;
     let mut remove =
         conn.prepare_cached("DELETE FROM group_members WHERE group_seq = ?1 AND contact_seq = ?2")?;
+    let mut joined = Vec::new();
     for raw in contact_ids {
         let seq = match ContactId::parse(raw) {
             Some(contact) => crate::db::contacts::seq_of(conn, workspace_id, contact.as_str())?,
@@ -310,8 +311,12 @@ pub fn change_members(
             outcome.skipped += 1;
         } else {
             outcome.changed += 1;
+            if add {
+                joined.push(seq);
+            }
         }
     }
+    crate::db::campaigns::enrolment::enrol_new_group_members(conn, group_seq, &joined, now)?;
     if outcome.changed > 0 {
         let delta = i64::try_from(outcome.changed).unwrap_or(i64::MAX);
         adjust_count(conn, group_seq, if add { delta } else { -delta })?;

@@ -14,6 +14,16 @@ pub fn parse(raw: &str) -> Option<DateTime<Utc>> {
         .map(|time| time.with_timezone(&Utc))
 }
 
+/// Unix seconds of a stored timestamp (0 when it does not parse, which stored ones always do).
+pub fn unix_seconds(raw: &str) -> i64 {
+    parse(raw).map_or(0, |time| time.timestamp())
+}
+
+/// A stored timestamp from Unix seconds.
+pub fn from_unix(seconds: i64) -> String {
+    format(DateTime::from_timestamp(seconds, 0).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

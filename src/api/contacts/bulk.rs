@@ -290,25 +290,35 @@ fn search_filter(request: &mut SearchRequest) -> Result<ContactFilter, Error> {
     let Some(filters) = request.filters.take() else {
         return Ok(filter);
     };
+    apply_filters(&mut filter, filters, "filters")?;
+    Ok(filter)
+}
+
+/// Adds search filters to a contact filter; errors name `<prefix>.<field>`.
+pub fn apply_filters(
+    filter: &mut ContactFilter,
+    filters: SearchFilters,
+    prefix: &str,
+) -> Result<(), Error> {
     filter.statuses = match filters.status {
         None => Vec::new(),
         Some(StatusFilter::One(status)) => vec![status.into()],
         Some(StatusFilter::Many(statuses)) => statuses.into_iter().map(Into::into).collect(),
     };
     filter.any_group_ids = dto::group_ids(filters.groups.as_deref().unwrap_or_default())
-        .map_err(|_| Error::invalid("filters.groups", "groups must be group ids (grp_…)"))?
+        .map_err(|_| Error::invalid(&format!("{prefix}.groups"), "groups must be group ids (grp_…)"))?
         .into_iter()
         .map(|id| id.to_string())
         .collect();
     filter.any_tags = text::tags(filters.tags.as_deref().unwrap_or_default())
-        .map_err(|m| Error::invalid("filters.tags", m))?;
+        .map_err(|m| Error::invalid(&format!("{prefix}.tags"), m))?;
     if let Some(custom) = filters.custom_fields {
         filter.custom_fields = text::custom_fields(&custom)
-            .map_err(|m| Error::invalid("filters.customFields", m))?
+            .map_err(|m| Error::invalid(&format!("{prefix}.customFields"), m))?
             .into_iter()
             .collect();
     }
-    Ok(filter)
+    Ok(())
 }
 
 /// Search contacts by text and structured filters; same envelope as the list.

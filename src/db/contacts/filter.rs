@@ -292,6 +292,27 @@ pub fn for_each_matching(
     }
 }
 
+/// (row number, public id, status) of every matching contact, in creation order (campaign
+/// enrolment by filter).
+pub fn matching(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    filter: &ContactFilter,
+) -> Result<Vec<(i64, String, String)>, Error> {
+    let clause = build_where(workspace_id, filter);
+    let sql = format!(
+        "SELECT c.seq, c.id, c.status FROM contacts c {} WHERE {} ORDER BY c.seq",
+        clause.hint, clause.sql
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement
+        .query_map(params_from_iter(clause.params.iter()), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// Every custom field key used by the matching contacts, sorted (the export's extra columns).
 pub fn custom_field_keys(
     conn: &Connection,

@@ -3,7 +3,7 @@
 mod filter;
 mod write;
 
-pub use filter::{custom_field_keys, for_each_matching, list};
+pub use filter::{custom_field_keys, for_each_matching, list, matching};
 pub use write::{
     add_groups, add_tags, bulk_upsert, delete, insert, remove_groups, remove_tags, update,
     BulkOutcome, BulkRowError, OnDuplicate,

@@ -83,6 +83,7 @@ fn insert_memberships(
     for group in group_seqs {
         if statement.execute(params![group, seq, now])? > 0 {
             crate::db::groups::adjust_count(conn, *group, 1)?;
+            crate::db::campaigns::enrolment::enrol_new_group_members(conn, *group, &[seq], now)?;
         }
     }
     Ok(())
@@ -618,14 +619,15 @@ pub fn bulk_upsert(
         Some(now),
     )?;
     // Every membership above is new (its contact was just created, its groups deduplicated).
-    let mut joined: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
-    for (_, group) in &memberships {
+    let mut joined: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (contact, group) in &memberships {
         if let SqlValue::Integer(group) = group {
-            *joined.entry(*group).or_default() += 1;
+            joined.entry(*group).or_default().push(*contact);
         }
     }
-    for (group, count) in joined {
-        crate::db::groups::adjust_count(conn, group, count)?;
+    for (group, contacts) in joined {
+        crate::db::groups::adjust_count(conn, group, contacts.len() as i64)?;
+        crate::db::campaigns::enrolment::enrol_new_group_members(conn, group, &contacts, now)?;
     }
     for row in duplicates {
         if on_duplicate == OnDuplicate::Skip {
