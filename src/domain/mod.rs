@@ -1,6 +1,7 @@
 //! Pure domain types: ids, validated values, resources and their rules. No I/O here.
 
 pub mod api_key;
+pub mod campaign;
 pub mod contact;
 pub mod email;
 pub mod group;
