@@ -305,6 +305,15 @@ pub struct SendRef {
     pub subject: String,
 }
 
+/// Whether a claimed send has used its last attempt (a temporary failure now gives it up).
+pub fn is_last_attempt(conn: &Connection, seq: i64) -> Result<bool, Error> {
+    let attempts: Option<i64> = conn
+        .prepare_cached("SELECT attempts FROM sends WHERE seq = ?1 AND state = 'claimed'")?
+        .query_row([seq], |row| row.get(0))
+        .optional()?;
+    Ok(attempts.is_some_and(|a| a >= MAX_ATTEMPTS))
+}
+
 fn retry_delay(attempts: i64) -> i64 {
     match attempts {
         ..=1 => 60,

@@ -49,8 +49,10 @@ fn description(raw: Option<String>) -> Result<Option<String>, Error> {
 
 /// Settings from a request, merged over `base`.
 pub fn settings(base: &CampaignSettings, raw: Value) -> Result<CampaignSettings, Error> {
-    let input: SettingsInput = serde_json::from_value(raw)
-        .map_err(|error| Error::invalid("settings", format!("Invalid settings: {error}")))?;
+    let input = SettingsInput::from_value(&raw).map_err(|error| Error::Validation {
+        message: error.message.clone(),
+        details: Some(json!({ "field": error.field })),
+    })?;
     base.apply(input).map_err(|error| Error::Validation {
         message: error.message.clone(),
         details: Some(json!({ "field": error.field })),
@@ -171,7 +173,7 @@ pub async fn create(
                 name,
                 description,
                 email_account_seq: Some(account_seq(conn, &tenant.0, &body.email_account_id)?),
-                settings: settings.to_json().to_string(),
+                settings: settings.to_json(),
                 workflow,
                 group_seqs: group_seqs(
                     conn,
@@ -232,7 +234,7 @@ pub async fn update(
                 Some(raw) => {
                     let base = CampaignSettings::from_json(&campaign.settings)
                         .map_err(|e| Error::Internal(anyhow::anyhow!("stored settings: {e}")))?;
-                    Some(settings(&base, raw)?.to_json().to_string())
+                    Some(settings(&base, raw)?.to_json())
                 }
             };
             let changes = CampaignChanges {

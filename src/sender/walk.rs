@@ -1,0 +1,572 @@
+//! Walking due contacts through their campaign's workflow and claiming the emails they are due,
+//! in one writer transaction: the graph, the windows and the limits are read and the claims
+//! written with nothing able to change in between.
+
+use super::message::{self, Rendered};
+use crate::db::campaigns::{self, CampaignRecord};
+use crate::db::sends::{self, NewClaim, Progress};
+use crate::domain::campaign::{CampaignSettings, CampaignStatus};
+use crate::domain::schedule::{add_delay, SendWindow};
+use crate::domain::workflow::{Condition, NodeKind, Workflow};
+use crate::error::Error;
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection};
+use std::collections::HashMap;
+
+/// Most workflow steps one contact takes in one pass (a validated graph has no cycles, so this
+/// only bounds a corrupted one).
+const MAX_STEPS: usize = 256;
+
+/// A message claimed for delivery: everything needed to build and send it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The send it belongs to.
+    pub send: sends::SendRef,
+    /// Sending account row.
+    pub account_seq: i64,
+    /// The rendered message.
+    pub message: Rendered,
+}
+
+/// What one pass did.
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// Messages claimed for delivery.
+    pub claimed: Vec<Claimed>,
+    /// Contacts moved without sending (delays, conditions, ends, skips).
+    pub advanced: usize,
+    /// Contacts skipped for a missing template variable.
+    pub skipped: usize,
+    /// Campaigns that finished.
+    pub completed: usize,
+    /// Due contacts looked at.
+    pub touched: usize,
+}
+
+/// Per-account daily budget shared by the campaigns of one pass.
+type AccountBudget = HashMap<i64, u64>;
+
+/// Context the sender gives a pass.
+pub struct PassContext<'a> {
+    /// `FLUENZR_PUBLIC_URL`, base of tracking links.
+    pub public_url: &'a str,
+    /// Key that makes Message-IDs unguessable.
+    pub secret: &'a str,
+    /// Most contacts looked at per campaign.
+    pub batch: usize,
+}
+
+/// One pass over every active campaign.
+pub fn pass(conn: &Connection, context: &PassContext<'_>, now: DateTime<Utc>) -> Result<Pass, Error> {
+    let mut pass = Pass::default();
+    let mut budgets = AccountBudget::new();
+    for seq in campaigns::active_seqs(conn)? {
+        let Some(campaign) = campaigns::by_seq(conn, seq)? else {
+            continue;
+        };
+        walk_campaign(conn, context, &campaign, now, &mut budgets, &mut pass)?;
+        if is_finished(conn, seq)? {
+            campaigns::set_status(
+                conn,
+                seq,
+                CampaignStatus::Completed,
+                &crate::domain::time::format(now),
+            )?;
+            pass.completed += 1;
+        }
+    }
+    Ok(pass)
+}
+
+fn is_finished(conn: &Connection, campaign_seq: i64) -> Result<bool, Error> {
+    let (total, open): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*), count(*) FILTER (WHERE status IN ('pending', 'in_progress'))
+             FROM campaign_contacts WHERE campaign_seq = ?1",
+        )?
+        .query_row([campaign_seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(total > 0 && open == 0)
+}
+
+/// The sending account as the walker needs it.
+struct Account {
+    seq: i64,
+    email: String,
+    display_name: Option<String>,
+    daily_limit: u64,
+}
+
+fn account(conn: &Connection, seq: i64) -> Result<Option<Account>, Error> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT seq, email, display_name, daily_limit FROM email_accounts WHERE seq = ?1")?
+        .query_row([seq], |row| {
+            Ok(Account {
+                seq: row.get(0)?,
+                email: row.get(1)?,
+                display_name: row.get(2)?,
+                daily_limit: row.get::<_, i64>(3)?.max(0) as u64,
+            })
+        })
+        .optional()?)
+}
+
+/// Start of the local day containing `now`, as Unix seconds, and the start of the next one.
+fn local_day(now: DateTime<Utc>, zone: chrono_tz::Tz) -> (i64, i64) {
+    let local = now.with_timezone(&zone).date_naive();
+    let start_of = |date: chrono::NaiveDate| {
+        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+        zone.from_local_datetime(&midnight)
+            .earliest()
+            .map_or(now.timestamp(), |t| t.timestamp())
+    };
+    let next = local.succ_opt().unwrap_or(local);
+    (start_of(local), start_of(next))
+}
+
+/// How many messages the campaign may claim now, and when that changes if it is zero.
+fn campaign_budget(
+    conn: &Connection,
+    campaign: &CampaignRecord,
+    settings: &CampaignSettings,
+    account: &Account,
+    budgets: &mut AccountBudget,
+    now: DateTime<Utc>,
+) -> Result<(u64, i64), Error> {
+    let now_s = now.timestamp();
+    let (hour_used, oldest) = sends::claimed_by_campaign_since(conn, campaign.seq, now_s - 3600)?;
+    let hourly = u64::from(settings.max_emails_per_hour).saturating_sub(hour_used);
+    let mut budget = hourly;
+    let mut reopens = oldest.map_or(now_s + 60, |oldest| oldest + 3600 + 1);
+    if let Some(limit) = settings.daily_limit {
+        let (day_start, next_day) = local_day(now, settings.timezone);
+        let (day_used, _) = sends::claimed_by_campaign_since(conn, campaign.seq, day_start - 1)?;
+        let daily = u64::from(limit).saturating_sub(day_used);
+        if daily < budget {
+            budget = daily;
+            if daily == 0 {
+                reopens = next_day;
+            }
+        }
+    }
+    let account_left = match budgets.get(&account.seq) {
+        Some(left) => *left,
+        None => {
+            let (day_start, _) = local_day(now, chrono_tz::UTC);
+            let used = sends::claimed_by_account_since(conn, account.seq, day_start)?;
+            let left = account.daily_limit.saturating_sub(used);
+            budgets.insert(account.seq, left);
+            left
+        }
+    };
+    if account_left < budget {
+        budget = account_left;
+        if account_left == 0 {
+            reopens = local_day(now, chrono_tz::UTC).1;
+        }
+    }
+    Ok((budget, reopens))
+}
+
+/// A due contact with what the templates and conditions need.
+struct Due {
+    contact_seq: i64,
+    status: String,
+    node_id: Option<String>,
+    last_email_node: Option<String>,
+    contact_id: String,
+    email: String,
+    contact_status: String,
+    tracking_opt_out: bool,
+    fields: Vec<(&'static str, Option<String>)>,
+    custom_fields: String,
+}
+
+fn due_contacts(
+    conn: &Connection,
+    campaign_seq: i64,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<Due>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT cc.contact_seq, cc.status, cc.node_id, cc.last_email_node, c.id, c.email,
+                    c.status, c.tracking_opt_out, c.first_name, c.last_name, c.company,
+                    c.job_title, c.phone, c.website, c.custom_fields
+             FROM campaign_contacts cc JOIN contacts c ON c.seq = cc.contact_seq
+             WHERE cc.campaign_seq = ?1 AND cc.due_at IS NOT NULL AND cc.due_at <= ?2
+             ORDER BY cc.due_at, cc.contact_seq LIMIT ?3",
+        )?
+        .query_map(params![campaign_seq, now, limit as i64], |row| {
+            Ok(Due {
+                contact_seq: row.get(0)?,
+                status: row.get(1)?,
+                node_id: row.get(2)?,
+                last_email_node: row.get(3)?,
+                contact_id: row.get(4)?,
+                email: row.get(5)?,
+                contact_status: row.get(6)?,
+                tracking_opt_out: row.get::<_, i64>(7)? != 0,
+                fields: vec![
+                    ("firstName", row.get(8)?),
+                    ("lastName", row.get(9)?),
+                    ("company", row.get(10)?),
+                    ("jobTitle", row.get(11)?),
+                    ("phone", row.get(12)?),
+                    ("website", row.get(13)?),
+                ],
+                custom_fields: row.get(14)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn walk_campaign(
+    conn: &Connection,
+    context: &PassContext<'_>,
+    campaign: &CampaignRecord,
+    now: DateTime<Utc>,
+    budgets: &mut AccountBudget,
+    pass: &mut Pass,
+) -> Result<(), Error> {
+    let now_s = now.timestamp();
+    let now_text = crate::domain::time::format(now);
+    let settings = CampaignSettings::from_json(&campaign.settings)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("campaign {}: settings: {e}", campaign.id)))?;
+    let workflow = campaign
+        .workflow
+        .as_deref()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("campaign {} has no workflow", campaign.id)))
+        .and_then(|raw| {
+            let value: serde_json::Value = serde_json::from_str(raw)?;
+            Workflow::parse(&value).map_err(|e| {
+                Error::Internal(anyhow::anyhow!("campaign {}: workflow: {}", campaign.id, e.message))
+            })
+        })?;
+    let Some(account) = campaign
+        .email_account
+        .as_ref()
+        .map(|(seq, _)| account(conn, *seq))
+        .transpose()?
+        .flatten()
+    else {
+        // No account (it was deleted): nothing can be sent until one is set.
+        return Ok(());
+    };
+    let window = SendWindow::new(
+        &settings.send_days,
+        settings.send_hours_start,
+        settings.send_hours_end,
+        settings.timezone,
+    );
+    let (budget, reopens) = campaign_budget(conn, campaign, &settings, &account, budgets, now)?;
+    let budget = std::cell::Cell::new(budget);
+    let window_open = window.contains(now);
+    let templates = message::Templates::compile(&workflow)?;
+    let due = due_contacts(conn, campaign.seq, now_s, context.batch)?;
+    let sender = message::Sender {
+        email: &account.email,
+        display_name: account.display_name.as_deref(),
+        public_url: context.public_url,
+        secret: context.secret,
+    };
+    pass.touched += due.len();
+    for contact in due {
+        let outcome = walk_contact(
+            conn,
+            &Walk {
+                campaign,
+                settings: &settings,
+                workflow: &workflow,
+                templates: &templates,
+                sender: &sender,
+                window: &window,
+                window_open,
+                budget: &budget,
+                reopens,
+                now,
+                now_text: &now_text,
+            },
+            &contact,
+        )?;
+        match outcome {
+            Step::Claimed(rendered, send) => {
+                if let Some(left) = budgets.get_mut(&account.seq) {
+                    *left = left.saturating_sub(1);
+                }
+                pass.claimed.push(Claimed {
+                    send,
+                    account_seq: account.seq,
+                    message: *rendered,
+                });
+            }
+            Step::Skipped => pass.skipped += 1,
+            Step::Moved => pass.advanced += 1,
+            Step::Waiting => {}
+        }
+    }
+    Ok(())
+}
+
+/// What walking one contact did.
+enum Step {
+    Claimed(Box<Rendered>, sends::SendRef),
+    Skipped,
+    Moved,
+    Waiting,
+}
+
+struct Walk<'a, 'b> {
+    campaign: &'a CampaignRecord,
+    settings: &'a CampaignSettings,
+    workflow: &'a Workflow,
+    templates: &'a message::Templates,
+    sender: &'a message::Sender<'a>,
+    window: &'a SendWindow,
+    window_open: bool,
+    budget: &'b std::cell::Cell<u64>,
+    reopens: i64,
+    now: DateTime<Utc>,
+    now_text: &'a str,
+}
+
+fn stop(
+    conn: &Connection,
+    walk: &Walk<'_, '_>,
+    contact: &Due,
+    status: &str,
+    node: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Step, Error> {
+    sends::set_progress(
+        conn,
+        walk.campaign.seq,
+        contact.contact_seq,
+        Progress {
+            status,
+            node_id: node,
+            due_at: None,
+            reason,
+        },
+        walk.now_text,
+    )?;
+    Ok(Step::Moved)
+}
+
+fn wait(
+    conn: &Connection,
+    walk: &Walk<'_, '_>,
+    contact: &Due,
+    node: &str,
+    due_at: Option<i64>,
+) -> Result<Step, Error> {
+    sends::set_progress(
+        conn,
+        walk.campaign.seq,
+        contact.contact_seq,
+        Progress {
+            status: "in_progress",
+            node_id: Some(node),
+            due_at,
+            reason: None,
+        },
+        walk.now_text,
+    )?;
+    Ok(Step::Waiting)
+}
+
+fn walk_contact(conn: &Connection, walk: &Walk<'_, '_>, contact: &Due) -> Result<Step, Error> {
+    match contact.contact_status.as_str() {
+        "unsubscribed" => return stop(conn, walk, contact, "unsubscribed", contact.node_id.as_deref(), None),
+        "bounced" => return stop(conn, walk, contact, "bounced", contact.node_id.as_deref(), None),
+        "blocked" => {
+            return stop(
+                conn,
+                walk,
+                contact,
+                "failed",
+                contact.node_id.as_deref(),
+                Some("Contact is blocked"),
+            )
+        }
+        _ => {}
+    }
+    if !matches!(contact.status.as_str(), "pending" | "in_progress") {
+        return stop(conn, walk, contact, &contact.status, contact.node_id.as_deref(), None);
+    }
+    let mut node_id = contact
+        .node_id
+        .clone()
+        .unwrap_or_else(|| walk.workflow.start_id().to_owned());
+    let mut last_email = contact.last_email_node.clone();
+    let mut arrived = false;
+    for _ in 0..MAX_STEPS {
+        let Some(node) = walk.workflow.node(&node_id) else {
+            return stop(conn, walk, contact, "failed", None, Some("The workflow changed: the contact's step no longer exists"));
+        };
+        let next = match &node.kind {
+            NodeKind::Start => walk.workflow.next(&node_id),
+            NodeKind::End => return stop(conn, walk, contact, "completed", Some(&node_id), None),
+            NodeKind::Delay(delay) => {
+                if arrived {
+                    let wake = add_delay(walk.now, delay, walk.settings.timezone);
+                    return wait(conn, walk, contact, &node_id, Some(wake.timestamp()));
+                }
+                walk.workflow.next(&node_id)
+            }
+            NodeKind::Condition(condition) => {
+                let outcome = evaluate(conn, walk, contact, condition, last_email.as_deref())?;
+                walk.workflow.branch(&node_id, outcome)
+            }
+            NodeKind::Email(step) => {
+                let existing = sends::find(conn, walk.campaign.seq, contact.contact_seq, &node_id)?;
+                match existing.as_ref().map(|s| s.state.as_str()) {
+                    None | Some("pending") => {
+                        return send(conn, walk, contact, &node_id, step, existing.as_ref(), last_email.as_deref());
+                    }
+                    Some("claimed") => return wait(conn, walk, contact, &node_id, None),
+                    Some("bounced") => return stop(conn, walk, contact, "bounced", Some(&node_id), None),
+                    Some("failed") => {
+                        let reason = existing.and_then(|s| s.last_error);
+                        return stop(conn, walk, contact, "failed", Some(&node_id), reason.as_deref());
+                    }
+                    _ => {
+                        last_email = Some(node_id.clone());
+                        walk.workflow.next(&node_id)
+                    }
+                }
+            }
+        };
+        let Some(next) = next else {
+            return stop(conn, walk, contact, "failed", Some(&node_id), Some("The workflow has no next step here"));
+        };
+        node_id = next.to_owned();
+        arrived = true;
+    }
+    stop(conn, walk, contact, "failed", Some(&node_id), Some("The workflow has too many steps"))
+}
+
+fn evaluate(
+    conn: &Connection,
+    walk: &Walk<'_, '_>,
+    contact: &Due,
+    condition: &Condition,
+    last_email: Option<&str>,
+) -> Result<bool, Error> {
+    let send_of = |node: Option<&str>| -> Result<Option<sends::SendState>, Error> {
+        match node {
+            Some(node) => sends::find(conn, walk.campaign.seq, contact.contact_seq, node),
+            None => Ok(None),
+        }
+    };
+    Ok(match condition {
+        Condition::Opened { email_node_id } => send_of(email_node_id.as_deref().or(last_email))?
+            .is_some_and(|s| s.opened_at.is_some() || s.clicked_at.is_some()),
+        Condition::Clicked { email_node_id } => {
+            send_of(email_node_id.as_deref().or(last_email))?.is_some_and(|s| s.clicked_at.is_some())
+        }
+        Condition::PreviousEmail { event } => {
+            let send = send_of(last_email)?;
+            message::email_event_happened(event, send.as_ref())
+        }
+        Condition::ContactField {
+            field,
+            operator,
+            value,
+        } => {
+            let actual = message::field_value(&contact.fields, &contact.email, &contact.custom_fields, field);
+            message::compare(operator, actual.as_deref(), value.as_deref())
+        }
+    })
+}
+
+fn send(
+    conn: &Connection,
+    walk: &Walk<'_, '_>,
+    contact: &Due,
+    node_id: &str,
+    step: &crate::domain::workflow::EmailStep,
+    existing: Option<&sends::SendState>,
+    last_email: Option<&str>,
+) -> Result<Step, Error> {
+    let now_s = walk.now.timestamp();
+    if !walk.window_open {
+        let open = walk.window.next_open(walk.now).timestamp();
+        return wait(conn, walk, contact, node_id, Some(open.max(now_s + 1)));
+    }
+    if walk.budget.get() == 0 {
+        return wait(conn, walk, contact, node_id, Some(walk.reopens.max(now_s + 1)));
+    }
+    let previous = match last_email {
+        Some(node) => sends::find(conn, walk.campaign.seq, contact.contact_seq, node)?,
+        None => None,
+    };
+    let thread = if step.subject.trim().is_empty() {
+        sends::thread_ids(conn, walk.campaign.seq, contact.contact_seq)?
+    } else {
+        Vec::new()
+    };
+    let token = existing
+        .map(|s| s.token.clone())
+        .unwrap_or_else(message::new_token);
+    let input = message::RenderInput {
+        campaign: walk.campaign,
+        settings: walk.settings,
+        node_id,
+        step,
+        contact_id: &contact.contact_id,
+        email: &contact.email,
+        fields: &contact.fields,
+        custom_fields: &contact.custom_fields,
+        tracking_opt_out: contact.tracking_opt_out,
+        token: &token,
+        previous_subject: previous.as_ref().map(|s| s.subject.as_str()),
+        thread: &thread,
+        now: walk.now,
+    };
+    let rendered = match walk.templates.render(walk.sender, &input) {
+        Ok(rendered) => rendered,
+        Err(reason) => {
+            sends::event(
+                conn,
+                walk.campaign.seq,
+                contact.contact_seq,
+                Some(node_id),
+                "skipped",
+                now_s,
+                &serde_json::json!({ "reason": reason }),
+            )?;
+            stop(conn, walk, contact, "failed", Some(node_id), Some(&reason))?;
+            return Ok(Step::Skipped);
+        }
+    };
+    let links = serde_json::to_string(&rendered.links)?;
+    let seq = sends::claim(
+        conn,
+        &NewClaim {
+            workspace_id: walk.campaign.workspace_id.as_str(),
+            campaign_seq: walk.campaign.seq,
+            contact_seq: contact.contact_seq,
+            node_id,
+            email_account_seq: walk.campaign.email_account.as_ref().map_or(0, |(seq, _)| *seq),
+            token: &token,
+            message_id: &rendered.message_id,
+            recipient: &contact.email,
+            subject: &rendered.subject,
+            links: &links,
+        },
+        now_s,
+    )?;
+    wait(conn, walk, contact, node_id, None)?;
+    walk.budget.set(walk.budget.get().saturating_sub(1));
+    Ok(Step::Claimed(
+        Box::new(rendered.clone()),
+        sends::SendRef {
+            seq,
+            campaign_seq: walk.campaign.seq,
+            contact_seq: contact.contact_seq,
+            node_id: node_id.to_owned(),
+            subject: rendered.subject,
+        },
+    ))
+}
