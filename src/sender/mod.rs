@@ -1,0 +1,3 @@
+//! The campaign sender: SMTP connections to email accounts' servers.
+
+pub mod smtp;
