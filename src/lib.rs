@@ -6,5 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod secret;
+pub mod sender;
 pub mod startup;
 pub mod telemetry;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod contacts;
 pub mod docs;
+pub mod email_accounts;
 pub mod envelope;
 pub mod error;
 pub mod extract;
@@ -15,6 +16,7 @@ pub mod pipeline_stages;
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::secret::SecretBox;
 use actix_web::{web, HttpResponse, Resource};
 use error::ApiError;
 use std::collections::HashMap;
@@ -34,6 +36,8 @@ pub struct AppState {
     pub rate_limit: auth::RateLimitConfig,
     /// Per-IP quota of failed authentications.
     pub auth_failures: auth::IpLimiter,
+    /// Seals and opens stored SMTP/IMAP passwords (key derived from `config.secret_key`).
+    pub secret_box: Arc<SecretBox>,
     /// When each key's `last_used_at` was last written by this process.
     key_touches: Mutex<HashMap<ApiKeyId, Instant>>,
     /// Recently authenticated keys by hash (re-checked inside each request's database work).
@@ -48,6 +52,7 @@ impl AppState {
         Self {
             rate_limit: auth::rate_limit_config(config.rate_limit_per_minute),
             auth_failures: auth::ip_limiter(config.auth_failures_per_minute),
+            secret_box: Arc::new(SecretBox::new(&config.secret_key)),
             db,
             config,
             key_touches: Mutex::new(HashMap::new()),
@@ -164,6 +169,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
                 .route(web::get().to(groups::members))
                 .route(web::post().to(groups::add_members))
                 .route(web::delete().to(groups::remove_members)),
+        )
+        .service(
+            resource("/email-accounts", "GET, POST")
+                .route(web::get().to(email_accounts::list))
+                .route(web::post().to(email_accounts::create)),
+        )
+        .service(
+            resource("/email-accounts/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(email_accounts::get))
+                .route(web::put().to(email_accounts::update))
+                .route(web::delete().to(email_accounts::delete)),
+        )
+        .service(
+            resource("/email-accounts/{id}/test", "POST")
+                .route(web::post().to(email_accounts::test)),
         )
         .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)));
     if config.enable_test_routes {

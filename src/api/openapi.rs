@@ -6,6 +6,7 @@ pub mod schemas;
 
 use crate::api::contacts::dto::CustomFieldValue;
 use crate::api::contacts::{self, bulk, csv};
+use crate::api::email_accounts::{self, AccountStatusDto, EmailAccountSortDto};
 use crate::api::envelope::ErrorEnvelope;
 use crate::api::groups::{self, GroupSortDto};
 use crate::api::pipeline_stages;
@@ -31,7 +32,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
 
 **Idempotency.** Any POST may carry an `Idempotency-Key` header (1–255 printable characters). The first successful response is stored for 24 hours and replayed, marked `Idempotent-Replayed: true`, for a retry with the same body; the same key with a different body or path is `409 CONFLICT`. Keys are per workspace; concurrent duplicates run once.
 
-**Timestamps** are RFC 3339 UTC (`2025-01-15T10:30:00Z`). **Ids** are opaque prefixed strings (`con_`, `grp_`, `stg_`)."#;
+**Timestamps** are RFC 3339 UTC (`2025-01-15T10:30:00Z`). **Ids** are opaque prefixed strings (`con_`, `grp_`, `stg_`, `acc_`)."#;
 
 /// The document's source.
 #[derive(OpenApi)]
@@ -59,13 +60,20 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         groups::members,
         groups::add_members,
         groups::remove_members,
+        email_accounts::list,
+        email_accounts::create,
+        email_accounts::get,
+        email_accounts::update,
+        email_accounts::delete,
+        email_accounts::test,
         pipeline_stages::list,
     ),
-    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto)),
+    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto)),
     modifiers(&Conventions),
     tags(
         (name = "Contacts", description = "People you write to: CRUD, bulk, search, tags, group membership, CSV import and export."),
         (name = "Groups", description = "Static and dynamic lists of contacts."),
+        (name = "Email accounts", description = "Mailboxes campaigns send from: SMTP settings (and IMAP for replies and bounces), a daily limit and a connection test. Passwords are write-only: stored encrypted with the server's secret key (`FLUENZR_SECRET_KEY`) and never returned; `hasPassword` tells whether one is set. The SMTP host `sandbox` makes a sandbox account whose mail is captured in the database instead of sent."),
         (name = "Pipeline stages", description = "The workspace's sales pipeline stages, for `pipelineStageId`."),
     )
 )]
@@ -210,7 +218,7 @@ impl Modify for Conventions {
 }
 
 /// Operations taking, as their `{id}`, the id a creating operation answers with.
-const LINKS: [(&str, &[&str]); 2] = [
+const LINKS: [(&str, &[&str]); 3] = [
     (
         "createContact",
         &[
@@ -232,6 +240,15 @@ const LINKS: [(&str, &[&str]); 2] = [
             "listGroupContacts",
             "addGroupContacts",
             "removeGroupContacts",
+        ],
+    ),
+    (
+        "createEmailAccount",
+        &[
+            "getEmailAccount",
+            "updateEmailAccount",
+            "deleteEmailAccount",
+            "testEmailAccount",
         ],
     ),
 ];

@@ -6,6 +6,7 @@
 
 pub mod api_keys;
 pub mod contacts;
+pub mod email_accounts;
 pub mod groups;
 pub mod idempotency;
 pub mod migrate;

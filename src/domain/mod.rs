@@ -4,6 +4,7 @@ pub mod api_key;
 pub mod campaign;
 pub mod contact;
 pub mod email;
+pub mod email_account;
 pub mod group;
 pub mod ids;
 pub mod listing;
