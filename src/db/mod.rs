@@ -5,11 +5,15 @@
 //! writer thread.
 
 pub mod api_keys;
+pub mod campaign_events;
+pub mod campaign_stats;
 pub mod contacts;
 pub mod groups;
 pub mod idempotency;
 pub mod migrate;
 pub mod pipeline_stages;
+pub mod sandbox;
+pub mod tracking;
 pub mod workspaces;
 mod writer;
 

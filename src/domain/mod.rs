@@ -1,11 +1,14 @@
 //! Pure domain types: ids, validated values, resources and their rules. No I/O here.
 
 pub mod api_key;
+pub mod campaign_stats;
 pub mod contact;
 pub mod email;
 pub mod group;
 pub mod ids;
 pub mod listing;
+pub mod mail_headers;
 pub mod text;
 pub mod time;
+pub mod tracking;
 pub mod workspace;
