@@ -1,6 +1,7 @@
 //! The HTTP layer: the route table, shared state, and one module per resource.
 
 pub mod auth;
+pub mod campaign_stats;
 pub mod contacts;
 pub mod docs;
 pub mod envelope;
@@ -11,6 +12,8 @@ pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod pipeline_stages;
+pub mod sandbox;
+pub mod tracking;
 
 use crate::config::Config;
 use crate::db::Database;
@@ -121,6 +124,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
         .service(resource("/docs", "GET").route(web::get().to(docs::index)))
         .service(resource("/docs/", "GET").route(web::get().to(docs::index)))
         .service(resource("/docs/{file:.*}", "GET").route(web::get().to(docs::asset)))
+        .service(resource("/sandbox", "GET").route(web::get().to(docs::sandbox_index)))
+        .service(resource("/sandbox/", "GET").route(web::get().to(docs::sandbox_index)))
+        .service(resource("/sandbox/{file:.*}", "GET").route(web::get().to(docs::sandbox_asset)))
+        .service(resource("/t/o/{token}", "GET").route(web::get().to(tracking::open)))
+        .service(resource("/t/c/{token}", "GET").route(web::get().to(tracking::click)))
+        .service(
+            resource("/u/{token}", "GET, POST")
+                .route(web::get().to(tracking::preferences))
+                .route(web::post().to(tracking::update_preferences)),
+        )
         .service(resource("/v1/openapi.json", "GET").route(web::get().to(openapi::document)));
     let mut v1 = web::scope("/v1")
         .service(
@@ -165,7 +178,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
                 .route(web::post().to(groups::add_members))
                 .route(web::delete().to(groups::remove_members)),
         )
-        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)));
+        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)))
+        .service(
+            resource("/campaigns/{id}/stats", "GET").route(web::get().to(campaign_stats::stats)),
+        )
+        .service(
+            resource("/campaigns/{id}/stats/emails", "GET")
+                .route(web::get().to(campaign_stats::emails)),
+        )
+        .service(
+            resource("/campaigns/{id}/stats/timeline", "GET")
+                .route(web::get().to(campaign_stats::timeline)),
+        )
+        .service(
+            resource("/campaigns/{id}/activity", "GET")
+                .route(web::get().to(campaign_stats::activity)),
+        )
+        .service(
+            resource("/sandbox/messages", "GET, DELETE")
+                .route(web::get().to(sandbox::list))
+                .route(web::delete().to(sandbox::clear)),
+        )
+        .service(resource("/sandbox/messages/{id}", "GET").route(web::get().to(sandbox::get)));
     if config.enable_test_routes {
         v1 = v1.service(web::resource("/_test/panic").route(web::get().to(panic_for_tests)));
     }

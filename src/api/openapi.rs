@@ -4,11 +4,13 @@
 
 pub mod schemas;
 
+use crate::api::campaign_stats::{self, CampaignStatsSummary, EventTypeDto, IntervalDto};
 use crate::api::contacts::dto::CustomFieldValue;
 use crate::api::contacts::{self, bulk, csv};
 use crate::api::envelope::ErrorEnvelope;
 use crate::api::groups::{self, GroupSortDto};
 use crate::api::pipeline_stages;
+use crate::api::sandbox;
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -60,13 +62,22 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         groups::add_members,
         groups::remove_members,
         pipeline_stages::list,
+        campaign_stats::stats,
+        campaign_stats::emails,
+        campaign_stats::timeline,
+        campaign_stats::activity,
+        sandbox::list,
+        sandbox::get,
+        sandbox::clear,
     ),
-    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto)),
+    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, CampaignStatsSummary, EventTypeDto, IntervalDto)),
     modifiers(&Conventions),
     tags(
         (name = "Contacts", description = "People you write to: CRUD, bulk, search, tags, group membership, CSV import and export."),
         (name = "Groups", description = "Static and dynamic lists of contacts."),
         (name = "Pipeline stages", description = "The workspace's sales pipeline stages, for `pipelineStageId`."),
+        (name = "Campaign statistics", description = "Counters, rates, per-email statistics, a timeline and the activity feed of a campaign. `sent` counts every message handed to the SMTP server (hard bounces included), `delivered = sent - bounced`; opens and clicks count unique contacts, and a click counts as an open when the pixel was blocked. Rates are percentages with one decimal: open, click, reply and unsubscribe over `delivered`, bounce over `sent`, 0 when the denominator is 0."),
+        (name = "Sandbox", description = "Mail of sandbox email accounts, kept instead of being sent; browse it at `/sandbox`."),
     )
 )]
 pub struct ApiDoc;
