@@ -55,6 +55,9 @@ pub struct Config {
     pub secret_key: Secret,
     /// Seconds between IMAP inbox polls.
     pub inbox_poll_seconds: u64,
+    /// Whether opens and clicks keep the visitor's IP address and user agent (`--tracking full`);
+    /// by default (`privacy`) only the time of the first open or click is kept.
+    pub tracking_full: bool,
     /// Serves `/v1/_test/panic` (only ever set by the test suite).
     pub enable_test_routes: bool,
 }
@@ -76,6 +79,7 @@ impl Config {
             webhook_retry_schedule: vec![60, 300, 1800, 7200],
             secret_key: Secret::new(String::new()),
             inbox_poll_seconds: 60,
+            tracking_full: false,
             enable_test_routes: false,
         }
     }
@@ -122,6 +126,19 @@ pub struct ServeArgs {
     /// Seconds between IMAP inbox polls.
     #[arg(long, env = "FLUENZR_INBOX_POLL_SECONDS", default_value_t = 60)]
     pub inbox_poll_seconds: u64,
+    /// What opens and clicks record: `privacy` (times only) or `full` (also IP and user agent).
+    #[arg(long, env = "FLUENZR_TRACKING", value_enum, default_value_t = TrackingMode::Privacy)]
+    pub tracking: TrackingMode,
+}
+
+/// How much the open pixel and click redirects record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TrackingMode {
+    /// Only the time of the first open and click (no IP address, no user agent).
+    #[default]
+    Privacy,
+    /// Every open and click with the visitor's IP address and user agent.
+    Full,
 }
 
 impl Default for ServeArgs {
@@ -138,6 +155,7 @@ impl Default for ServeArgs {
             webhook_retry_schedule: vec![60, 300, 1800, 7200],
             secret_key: None,
             inbox_poll_seconds: 60,
+            tracking: TrackingMode::Privacy,
         }
     }
 }
@@ -159,6 +177,7 @@ impl ServeArgs {
         config.webhook_allow_private = self.webhook_allow_private;
         config.webhook_retry_schedule = self.webhook_retry_schedule;
         config.inbox_poll_seconds = self.inbox_poll_seconds.max(1);
+        config.tracking_full = self.tracking == TrackingMode::Full;
         config.secret_key = match self.secret_key {
             Some(key) if !key.is_empty() => Secret::new(key),
             _ => load_or_create_secret(&config.db_path)?,

@@ -1,4 +1,5 @@
-//! The embedded documentation pages (`static/`, through rust-embed) and the health probes.
+//! The embedded pages (`static/`, through rust-embed): the API reference at `/docs`, the sandbox
+//! mailbox at `/sandbox`; and the health probes.
 
 use crate::api::AppState;
 use actix_web::http::header;
@@ -24,10 +25,7 @@ fn serve(path: &str) -> HttpResponse {
         }
         None => HttpResponse::NotFound()
             .content_type("application/json")
-            .body(
-                crate::api::error::error_body("NOT_FOUND", "No such documentation file", None)
-                    .to_string(),
-            ),
+            .body(crate::api::error::error_body("NOT_FOUND", "No such file", None).to_string()),
     }
 }
 
@@ -43,6 +41,20 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
         return serve("docs/index.html");
     }
     serve(&format!("docs/{file}"))
+}
+
+/// `GET /sandbox`: the sandbox mailbox viewer.
+pub async fn sandbox_index() -> HttpResponse {
+    serve("sandbox/index.html")
+}
+
+/// `GET /sandbox/{file}`: the viewer's script and styles.
+pub async fn sandbox_asset(path: web::Path<String>) -> HttpResponse {
+    let file = path.into_inner();
+    if file.is_empty() {
+        return serve("sandbox/index.html");
+    }
+    serve(&format!("sandbox/{file}"))
 }
 
 /// `GET /healthz`: the process is up.

@@ -1,5 +1,6 @@
 //! App-wide middleware: panics become a 500 envelope, and any error response that is not
-//! already JSON (unknown routes, framework errors) is rewritten into the envelope.
+//! already JSON (unknown routes, framework errors) is rewritten into the envelope, except the
+//! HTML pages the public tracking endpoints answer on purpose.
 
 use crate::api::error::{error_body, ApiError};
 use actix_web::body::{BoxBody, MessageBody};
@@ -35,12 +36,14 @@ pub async fn catch_panics(
     }
 }
 
-fn is_json(response: &HttpResponse) -> bool {
+fn is_json_or_page(response: &HttpResponse) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"))
+        .is_some_and(|value| {
+            value.starts_with("application/json") || value.starts_with("text/html")
+        })
 }
 
 fn envelope_for(status: StatusCode) -> serde_json::Value {
@@ -66,7 +69,7 @@ pub async fn normalize_errors(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let response = next.call(req).await?.map_into_boxed_body();
     let status = response.status();
-    if status.as_u16() < 400 || is_json(response.response()) {
+    if status.as_u16() < 400 || is_json_or_page(response.response()) {
         return Ok(response);
     }
     Ok(response.map_body(|head, _| {

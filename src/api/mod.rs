@@ -1,6 +1,8 @@
 //! The HTTP layer: the route table, shared state, and one module per resource.
 
 pub mod auth;
+pub mod campaigns;
+pub mod campaign_stats;
 pub mod contacts;
 pub mod docs;
 pub mod email_accounts;
@@ -12,6 +14,8 @@ pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod pipeline_stages;
+pub mod sandbox;
+pub mod tracking;
 
 use crate::config::Config;
 use crate::db::Database;
@@ -126,6 +130,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
         .service(resource("/docs", "GET").route(web::get().to(docs::index)))
         .service(resource("/docs/", "GET").route(web::get().to(docs::index)))
         .service(resource("/docs/{file:.*}", "GET").route(web::get().to(docs::asset)))
+        .service(resource("/sandbox", "GET").route(web::get().to(docs::sandbox_index)))
+        .service(resource("/sandbox/", "GET").route(web::get().to(docs::sandbox_index)))
+        .service(resource("/sandbox/{file:.*}", "GET").route(web::get().to(docs::sandbox_asset)))
+        .service(resource("/t/o/{token}", "GET").route(web::get().to(tracking::open)))
+        .service(resource("/t/c/{token}", "GET").route(web::get().to(tracking::click)))
+        .service(
+            resource("/u/{token}", "GET, POST")
+                .route(web::get().to(tracking::preferences))
+                .route(web::post().to(tracking::update_preferences)),
+        )
         .service(resource("/v1/openapi.json", "GET").route(web::get().to(openapi::document)));
     let mut v1 = web::scope("/v1")
         .service(
@@ -185,6 +199,52 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             resource("/email-accounts/{id}/test", "POST")
                 .route(web::post().to(email_accounts::test)),
         )
+        .service(
+            resource("/campaigns", "GET, POST")
+                .route(web::get().to(campaigns::list))
+                .route(web::post().to(campaigns::create)),
+        )
+        .service(
+            resource("/campaigns/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(campaigns::get))
+                .route(web::put().to(campaigns::update))
+                .route(web::delete().to(campaigns::delete)),
+        )
+        .service(resource("/campaigns/{id}/start", "POST").route(web::post().to(campaigns::start)))
+        .service(resource("/campaigns/{id}/pause", "POST").route(web::post().to(campaigns::pause)))
+        .service(
+            resource("/campaigns/{id}/resume", "POST").route(web::post().to(campaigns::resume)),
+        )
+        .service(
+            resource("/campaigns/{id}/archive", "POST").route(web::post().to(campaigns::archive)),
+        )
+        .service(
+            resource("/campaigns/{id}/contacts", "GET, POST, DELETE")
+                .route(web::get().to(campaigns::contacts::list))
+                .route(web::post().to(campaigns::contacts::add))
+                .route(web::delete().to(campaigns::contacts::remove)),
+        )
+        .service(
+            resource("/campaigns/{id}/stats", "GET").route(web::get().to(campaign_stats::stats)),
+        )
+        .service(
+            resource("/campaigns/{id}/stats/emails", "GET")
+                .route(web::get().to(campaign_stats::emails)),
+        )
+        .service(
+            resource("/campaigns/{id}/stats/timeline", "GET")
+                .route(web::get().to(campaign_stats::timeline)),
+        )
+        .service(
+            resource("/campaigns/{id}/activity", "GET")
+                .route(web::get().to(campaign_stats::activity)),
+        )
+        .service(
+            resource("/sandbox/messages", "GET, DELETE")
+                .route(web::get().to(sandbox::list))
+                .route(web::delete().to(sandbox::clear)),
+        )
+        .service(resource("/sandbox/messages/{id}", "GET").route(web::get().to(sandbox::get)))
         .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)));
     if config.enable_test_routes {
         v1 = v1.service(web::resource("/_test/panic").route(web::get().to(panic_for_tests)));

@@ -4,12 +4,14 @@
 
 pub mod schemas;
 
+use crate::api::campaign_stats::{self, CampaignStatsSummary, EventTypeDto, IntervalDto};
 use crate::api::contacts::dto::CustomFieldValue;
 use crate::api::contacts::{self, bulk, csv};
 use crate::api::email_accounts::{self, AccountStatusDto, EmailAccountSortDto};
 use crate::api::envelope::ErrorEnvelope;
 use crate::api::groups::{self, GroupSortDto};
 use crate::api::pipeline_stages;
+use crate::api::sandbox;
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -67,14 +69,23 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         email_accounts::delete,
         email_accounts::test,
         pipeline_stages::list,
+        campaign_stats::stats,
+        campaign_stats::emails,
+        campaign_stats::timeline,
+        campaign_stats::activity,
+        sandbox::list,
+        sandbox::get,
+        sandbox::clear,
     ),
-    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto)),
+    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto, CampaignStatsSummary, EventTypeDto, IntervalDto)),
     modifiers(&Conventions),
     tags(
         (name = "Contacts", description = "People you write to: CRUD, bulk, search, tags, group membership, CSV import and export."),
         (name = "Groups", description = "Static and dynamic lists of contacts."),
         (name = "Email accounts", description = "Mailboxes campaigns send from: SMTP settings (and IMAP for replies and bounces), a daily limit and a connection test. Passwords are write-only: stored encrypted with the server's secret key (`FLUENZR_SECRET_KEY`) and never returned; `hasPassword` tells whether one is set. The SMTP host `sandbox` makes a sandbox account whose mail is captured in the database instead of sent."),
         (name = "Pipeline stages", description = "The workspace's sales pipeline stages, for `pipelineStageId`."),
+        (name = "Campaign statistics", description = "Counters, rates, per-email statistics, a timeline and the activity feed of a campaign. `sent` counts every message handed to the SMTP server (hard bounces included), `delivered = sent - bounced`; opens and clicks count unique contacts, and a click counts as an open when the pixel was blocked. Rates are percentages with one decimal: open, click, reply and unsubscribe over `delivered`, bounce over `sent`, 0 when the denominator is 0."),
+        (name = "Sandbox", description = "Mail of sandbox email accounts, kept instead of being sent; browse it at `/sandbox`."),
     )
 )]
 pub struct ApiDoc;

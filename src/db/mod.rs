@@ -5,12 +5,18 @@
 //! writer thread.
 
 pub mod api_keys;
+pub mod campaigns;
+pub mod campaign_events;
+pub mod campaign_stats;
 pub mod contacts;
 pub mod email_accounts;
 pub mod groups;
 pub mod idempotency;
 pub mod migrate;
 pub mod pipeline_stages;
+pub mod sandbox;
+pub mod sends;
+pub mod tracking;
 pub mod workspaces;
 mod writer;
 

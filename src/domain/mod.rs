@@ -2,12 +2,15 @@
 
 pub mod api_key;
 pub mod campaign;
+pub mod campaign_stats;
 pub mod contact;
 pub mod email;
 pub mod email_account;
 pub mod group;
 pub mod ids;
 pub mod listing;
+pub mod mail_headers;
 pub mod text;
 pub mod time;
+pub mod tracking;
 pub mod workspace;
