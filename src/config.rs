@@ -58,6 +58,10 @@ pub struct Config {
     /// Whether opens and clicks keep the visitor's IP address and user agent (`--tracking full`);
     /// by default (`privacy`) only the time of the first open or click is kept.
     pub tracking_full: bool,
+    /// Whether this process runs the campaign sender (tests turn it off and drive it).
+    pub run_sender: bool,
+    /// Most SMTP connections the sender opens to one account's server.
+    pub smtp_connections: usize,
     /// Serves `/v1/_test/panic` (only ever set by the test suite).
     pub enable_test_routes: bool,
 }
@@ -80,6 +84,8 @@ impl Config {
             secret_key: Secret::new(String::new()),
             inbox_poll_seconds: 60,
             tracking_full: false,
+            run_sender: true,
+            smtp_connections: 4,
             enable_test_routes: false,
         }
     }
@@ -126,6 +132,9 @@ pub struct ServeArgs {
     /// Seconds between IMAP inbox polls.
     #[arg(long, env = "FLUENZR_INBOX_POLL_SECONDS", default_value_t = 60)]
     pub inbox_poll_seconds: u64,
+    /// Most SMTP connections the sender opens to one account's server at a time.
+    #[arg(long, env = "FLUENZR_SMTP_CONNECTIONS", default_value_t = 4)]
+    pub smtp_connections: usize,
     /// What opens and clicks record: `privacy` (times only) or `full` (also IP and user agent).
     #[arg(long, env = "FLUENZR_TRACKING", value_enum, default_value_t = TrackingMode::Privacy)]
     pub tracking: TrackingMode,
@@ -155,6 +164,7 @@ impl Default for ServeArgs {
             webhook_retry_schedule: vec![60, 300, 1800, 7200],
             secret_key: None,
             inbox_poll_seconds: 60,
+            smtp_connections: 4,
             tracking: TrackingMode::Privacy,
         }
     }
@@ -177,6 +187,7 @@ impl ServeArgs {
         config.webhook_allow_private = self.webhook_allow_private;
         config.webhook_retry_schedule = self.webhook_retry_schedule;
         config.inbox_poll_seconds = self.inbox_poll_seconds.max(1);
+        config.smtp_connections = self.smtp_connections.clamp(1, 64);
         config.tracking_full = self.tracking == TrackingMode::Full;
         config.secret_key = match self.secret_key {
             Some(key) if !key.is_empty() => Secret::new(key),

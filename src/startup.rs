@@ -4,6 +4,8 @@ use crate::api;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::domain::{time, workspace::Plan};
+use crate::sender::lease::Lease;
+use crate::sender::{Sender, SenderHandle};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -16,13 +18,22 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     database: Database,
+    config: Arc<Config>,
     first_start_key: Option<String>,
+    sender: SenderHandle,
+    /// Held while this process may run the sender (only one process per database file).
+    sender_lease: Option<Lease>,
 }
 
 impl Application {
     /// Opens the database (creating and migrating it), creates the first workspace of an empty
     /// database, and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let sender_lease = if config.run_sender {
+            Some(Lease::acquire(&config.db_path)?)
+        } else {
+            None
+        };
         let database = Database::open(&config.db_path, config.read_connections)?;
         let first_start_key = database
             .write(|conn| {
@@ -40,7 +51,11 @@ impl Application {
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let address = listener.local_addr()?;
         let workers = config.workers;
-        let state = web::Data::new(api::AppState::new(database.clone(), Arc::new(config)));
+        let config = Arc::new(config);
+        let sender = SenderHandle::default();
+        let mut app_state = api::AppState::new(database.clone(), config.clone());
+        app_state.sender = sender.clone();
+        let state = web::Data::new(app_state);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -62,7 +77,10 @@ impl Application {
             address,
             server,
             database,
+            config,
             first_start_key,
+            sender,
+            sender_lease,
         })
     }
 
@@ -79,6 +97,12 @@ impl Application {
     /// The database handle (tests use it to inspect state).
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    /// A sender over this application's database, woken by its API (tests drive it with
+    /// [`Sender::run_once`] when the background sender is off).
+    pub fn sender(&self) -> Sender {
+        Sender::new(self.database.clone(), self.config.clone(), self.sender.clone())
     }
 
     /// The API key created for an empty database, if this start created one.
@@ -102,8 +126,20 @@ impl Application {
                 }
             }
         });
+        let (stop_sender, sender_stopped) = tokio::sync::oneshot::channel::<()>();
+        let sender = self.sender_lease.as_ref().map(|_| {
+            let sender = self.sender();
+            tokio::spawn(sender.run_until_stopped(async move {
+                let _ = sender_stopped.await;
+            }))
+        });
         let result = self.server.await;
         housekeeping.abort();
+        let _ = stop_sender.send(());
+        if let Some(sender) = sender {
+            let _ = sender.await;
+        }
+        drop(self.sender_lease);
         result
     }
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub auth_failures: auth::IpLimiter,
     /// Seals and opens stored SMTP/IMAP passwords (key derived from `config.secret_key`).
     pub secret_box: Arc<SecretBox>,
+    /// Wakes the sender when a campaign starts or gains contacts.
+    pub sender: crate::sender::SenderHandle,
     /// When each key's `last_used_at` was last written by this process.
     key_touches: Mutex<HashMap<ApiKeyId, Instant>>,
     /// Recently authenticated keys by hash (re-checked inside each request's database work).
@@ -57,6 +59,7 @@ impl AppState {
             rate_limit: auth::rate_limit_config(config.rate_limit_per_minute),
             auth_failures: auth::ip_limiter(config.auth_failures_per_minute),
             secret_box: Arc::new(SecretBox::new(&config.secret_key)),
+            sender: crate::sender::SenderHandle::default(),
             db,
             config,
             key_touches: Mutex::new(HashMap::new()),

@@ -4,6 +4,7 @@
 
 pub mod schemas;
 
+use crate::api::campaigns;
 use crate::api::campaign_stats::{self, CampaignStatsSummary, EventTypeDto, IntervalDto};
 use crate::api::contacts::dto::CustomFieldValue;
 use crate::api::contacts::{self, bulk, csv};
@@ -69,6 +70,18 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         email_accounts::delete,
         email_accounts::test,
         pipeline_stages::list,
+        campaigns::list,
+        campaigns::create,
+        campaigns::get,
+        campaigns::update,
+        campaigns::delete,
+        campaigns::start,
+        campaigns::pause,
+        campaigns::resume,
+        campaigns::archive,
+        campaigns::contacts::add,
+        campaigns::contacts::remove,
+        campaigns::contacts::list,
         campaign_stats::stats,
         campaign_stats::emails,
         campaign_stats::timeline,
@@ -84,6 +97,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         (name = "Groups", description = "Static and dynamic lists of contacts."),
         (name = "Email accounts", description = "Mailboxes campaigns send from: SMTP settings (and IMAP for replies and bounces), a daily limit and a connection test. Passwords are write-only: stored encrypted with the server's secret key (`FLUENZR_SECRET_KEY`) and never returned; `hasPassword` tells whether one is set. The SMTP host `sandbox` makes a sandbox account whose mail is captured in the database instead of sent."),
         (name = "Pipeline stages", description = "The workspace's sales pipeline stages, for `pipelineStageId`."),
+        (name = "Campaigns", description = "Sequences sent from an email account to enrolled contacts. `workflow` is a graph `{nodes, edges}`: one `start`, `email` nodes (`data {subject, body, trackOpens, trackClicks}`; an empty subject on a later email sends a threaded reply \"Re: <previous subject>\" with `In-Reply-To`/`References`), `delay` nodes (`data {days 1-30 | hours 1-24, businessDays}`), `condition` nodes (`data {criterion: opened|clicked|previousEmail|contactField, ...}` with two edges labelled `true` and `false`) and one or more `end` nodes; edges are `{from, to, label}`. Every node must be reachable, no cycles, every path ends at an `end`; errors name the node (`details.nodeId`). Templates use `{{firstName}}`, `{{lastName}}`, `{{email}}`, `{{company}}`, `{{jobTitle}}`, `{{phone}}`, `{{website}}`, any custom field key, fallbacks `{{firstName|there}}`, and `{{unsubscribe_link}}`, `{{current_date}}`, `{{current_year}}`; a contact missing a variable that has no fallback is not sent a broken email: it stops with status `failed` and the reason. Status: draft -> active (start) <-> paused (pause/resume) -> completed (automatic) -> archived; PUT only in draft or paused. Sending happens inside `sendDays` x `sendHoursStart..sendHoursEnd` in `timezone`, at most `maxEmailsPerHour` per campaign (any 60 minutes), `dailyLimit` per campaign (local day) and the account's `dailyLimit` (UTC day) across its campaigns."),
         (name = "Campaign statistics", description = "Counters, rates, per-email statistics, a timeline and the activity feed of a campaign. `sent` counts every message handed to the SMTP server (hard bounces included), `delivered = sent - bounced`; opens and clicks count unique contacts, and a click counts as an open when the pixel was blocked. Rates are percentages with one decimal: open, click, reply and unsubscribe over `delivered`, bounce over `sent`, 0 when the denominator is 0."),
         (name = "Sandbox", description = "Mail of sandbox email accounts, kept instead of being sent; browse it at `/sandbox`."),
     )

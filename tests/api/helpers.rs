@@ -22,6 +22,8 @@ pub struct TestApp {
     pub database: Database,
     /// HTTP client.
     pub client: reqwest::Client,
+    /// The campaign sender (the background one is off: tests drive it with `run_once`).
+    pub sender: std::sync::Arc<fluenzr::sender::Sender>,
     _dir: TempDir,
 }
 
@@ -41,6 +43,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.auth_failures_per_minute = 100_000;
     config.secret_key = Secret::new("test-secret".to_owned());
     config.enable_test_routes = true;
+    config.run_sender = false;
     adjust(&mut config);
     let application = Application::build(config)
         .await
@@ -51,6 +54,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .expect("an empty database creates a first key")
         .to_owned();
     let database = application.database().clone();
+    let sender = std::sync::Arc::new(application.sender());
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -58,6 +62,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         db_path,
         database,
         client: reqwest::Client::new(),
+        sender,
         _dir: dir,
     }
 }
