@@ -14,4 +14,5 @@ pub mod template;
 pub mod text;
 pub mod time;
 pub mod tracking;
+pub mod workflow;
 pub mod workspace;
