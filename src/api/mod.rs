@@ -222,6 +222,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
             resource("/campaigns/{id}/archive", "POST").route(web::post().to(campaigns::archive)),
         )
         .service(
+            resource("/campaigns/{id}/preview", "GET")
+                .route(web::get().to(campaigns::preview::preview)),
+        )
+        .service(
+            resource("/campaigns/{id}/forecast", "GET")
+                .route(web::get().to(campaigns::preview::forecast)),
+        )
+        .service(
             resource("/campaigns/{id}/contacts", "GET, POST, DELETE")
                 .route(web::get().to(campaigns::contacts::list))
                 .route(web::post().to(campaigns::contacts::add))

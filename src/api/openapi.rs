@@ -82,6 +82,8 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         campaigns::contacts::add,
         campaigns::contacts::remove,
         campaigns::contacts::list,
+        campaigns::preview::preview,
+        campaigns::preview::forecast,
         campaign_stats::stats,
         campaign_stats::emails,
         campaign_stats::timeline,

@@ -542,3 +542,11 @@ pub fn load_for_test(
         imap,
     })
 }
+
+/// The sending identity of an account (address and display name), for previews.
+pub fn load_identity(conn: &Connection, seq: i64) -> Result<Option<(String, Option<String>)>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT email, display_name FROM email_accounts WHERE seq = ?1")?
+        .query_row([seq], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
+}

@@ -5,7 +5,7 @@ use crate::db::campaigns::CampaignRecord;
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::html;
 use crate::domain::template::{Escape, RenderError, Template, Variables};
-use crate::domain::workflow::{ConditionOperator, EmailEvent, EmailStep, NodeKind, Workflow};
+use crate::domain::workflow::{EmailEvent, EmailStep, NodeKind, Workflow};
 use crate::error::Error;
 use chrono::{DateTime, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -340,17 +340,20 @@ pub fn field_value(
     }
 }
 
-/// Applies a contact-field condition (case-insensitive comparisons).
-pub fn compare(operator: &ConditionOperator, actual: Option<&str>, expected: Option<&str>) -> bool {
-    let actual = actual.map(str::trim).filter(|a| !a.is_empty());
-    let lower = |s: &str| s.to_lowercase();
-    let expected = expected.map(lower).unwrap_or_default();
-    match operator {
-        ConditionOperator::IsEmpty => actual.is_none(),
-        ConditionOperator::IsNotEmpty => actual.is_some(),
-        ConditionOperator::Equals => actual.is_some_and(|a| lower(a) == expected),
-        ConditionOperator::NotEquals => actual.is_none_or(|a| lower(a) != expected),
-        ConditionOperator::Contains => actual.is_some_and(|a| lower(a).contains(&expected)),
-        ConditionOperator::NotContains => actual.is_none_or(|a| !lower(a).contains(&expected)),
+/// The header section of a formatted message as (name, unfolded value) pairs.
+pub fn header_lines(raw: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(raw);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.split("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
     }
+    headers
 }

@@ -7,6 +7,7 @@
 //! never resent. Tests drive [`Sender::run_once`] with a fake clock.
 
 pub mod deliver;
+pub mod forecast;
 pub mod lease;
 pub mod message;
 pub mod smtp;

@@ -475,7 +475,7 @@ fn evaluate(
             value,
         } => {
             let actual = message::field_value(&contact.fields, &contact.email, &contact.custom_fields, field);
-            message::compare(operator, actual.as_deref(), value.as_deref())
+            operator.evaluate(actual.as_deref(), value.as_deref().unwrap_or_default())
         }
     })
 }

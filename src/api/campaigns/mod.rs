@@ -2,6 +2,7 @@
 
 pub mod contacts;
 pub mod dto;
+pub mod preview;
 
 use crate::api::envelope::{self, Envelope, ListEnvelope};
 use crate::api::error::{ApiError, ApiResult};
