@@ -10,6 +10,7 @@ pub mod group;
 pub mod ids;
 pub mod listing;
 pub mod mail_headers;
+pub mod schedule;
 pub mod template;
 pub mod text;
 pub mod time;
