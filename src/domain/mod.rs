@@ -7,6 +7,7 @@ pub mod contact;
 pub mod email;
 pub mod email_account;
 pub mod group;
+pub mod html;
 pub mod ids;
 pub mod listing;
 pub mod mail_headers;

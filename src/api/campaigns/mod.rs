@@ -11,7 +11,7 @@ use crate::api::AppState;
 use crate::db;
 use crate::db::campaigns::{CampaignChanges, CampaignFilter, CampaignRecord, CampaignSortField};
 use crate::domain::campaign::{
-    CampaignAction, CampaignSettings, CampaignStatus, SettingsInput, Transition,
+    CampaignAction, CampaignSettings, SettingsInput, Transition,
 };
 use crate::domain::ids::{CampaignId, EmailAccountId, WorkspaceId};
 use crate::domain::listing::PageRequest;
@@ -402,6 +402,7 @@ pub async fn archive(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::campaign::CampaignStatus;
 
     #[test]
     fn an_over_long_description_is_refused() {
