@@ -523,3 +523,21 @@ async fn unknown_tokens_and_unknown_actions_change_nothing() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_link_with_spaces_or_accents_redirects_percent_encoded() {
+    let app = spawn_app().await;
+    let sent = sent_message(
+        &app,
+        json!({"email": "ada@example.com"}),
+        &["https://example.com/café menu?q=1"],
+    )
+    .await;
+    let response = public_get(&app, &format!("/t/c/{}.0", sent.token)).await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        response.headers()["location"],
+        "https://example.com/caf%C3%A9%20menu?q=1"
+    );
+    assert_eq!(send_state(&app, &sent.token).await.3, 1);
+}
