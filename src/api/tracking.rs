@@ -55,6 +55,19 @@ pub async fn open(
     if !tracking::is_plausible_token(&token) {
         return pixel();
     }
+    let lookup = token.clone();
+    match state
+        .db
+        .read(move |conn| db::tracking::is_tracked(conn, &lookup))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return pixel(),
+        Err(error) => {
+            tracing::warn!(%error, "looking up an open failed");
+            return pixel();
+        }
+    }
     let visitor = visitor(&state, &req);
     let now = now_unix();
     if let Err(error) = state
@@ -78,28 +91,42 @@ pub async fn click(
         return not_found();
     };
     let token = token.to_owned();
-    let visitor = visitor(&state, &req);
-    let now = now_unix();
-    match state
+    let lookup = token.clone();
+    let (url, tracked) = match state
         .db
-        .write(move |conn| db::tracking::record_click(conn, &token, index, now, visitor.as_ref()))
+        .read(move |conn| db::tracking::link(conn, &lookup, index))
         .await
     {
-        Ok(Some(url)) => HttpResponse::Found()
-            .insert_header((header::LOCATION, url))
-            .insert_header((header::CACHE_CONTROL, "no-store, private"))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
-            .finish(),
-        Ok(None) => not_found(),
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(),
         Err(error) => {
-            tracing::warn!(%error, "recording a click failed");
-            page(
+            tracing::warn!(%error, "looking up a click failed");
+            return page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "<p>This link could not be opened right now. Please try again later.</p>",
-            )
+            );
+        }
+    };
+    if tracked {
+        let visitor = visitor(&state, &req);
+        let now = now_unix();
+        // A failure to record must not keep the reader from the link.
+        if let Err(error) = state
+            .db
+            .write(move |conn| {
+                db::tracking::record_click(conn, &token, index, now, visitor.as_ref())
+            })
+            .await
+        {
+            tracing::warn!(%error, "recording a click failed");
         }
     }
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, tracking::location_header(&url)))
+        .insert_header((header::CACHE_CONTROL, "no-store, private"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .finish()
 }
 
 /// `GET /u/{token}`: the preferences page of the contact the message went to.

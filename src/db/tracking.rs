@@ -60,6 +60,25 @@ fn find_send(conn: &Connection, token: &str) -> Result<Option<TrackedSend>, Erro
         .optional()?)
 }
 
+/// Whether the token designates a send whose contact accepts tracking: a read that lets the
+/// public endpoints skip the writer for unknown tokens and opted-out contacts.
+pub fn is_tracked(conn: &Connection, token: &str) -> Result<bool, Error> {
+    Ok(find_send(conn, token)?.is_some_and(|send| !send.tracking_opt_out))
+}
+
+/// The original link number `index` of the send with this token, and whether its contact accepts
+/// tracking; `None` for an unknown token or index.
+pub fn link(conn: &Connection, token: &str, index: usize) -> Result<Option<(String, bool)>, Error> {
+    let Some(send) = find_send(conn, token)? else {
+        return Ok(None);
+    };
+    let links: Vec<String> = serde_json::from_str(&send.links).unwrap_or_default();
+    Ok(links
+        .into_iter()
+        .nth(index)
+        .map(|url| (url, !send.tracking_opt_out)))
+}
+
 fn opened_event(
     conn: &Connection,
     send: &TrackedSend,

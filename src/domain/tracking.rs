@@ -64,6 +64,23 @@ pub fn parse_click_token(raw: &str) -> Option<(&str, usize)> {
     Some((token, index.parse().ok()?))
 }
 
+/// A stored link made safe for a `Location` header: characters outside visible ASCII (spaces,
+/// non-ASCII letters, controls) are percent-encoded as UTF-8; everything else is kept as written.
+pub fn location_header(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buffer = [0u8; 4];
+            for byte in c.encode_utf8(&mut buffer).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
+}
+
 fn mask_part(part: &str) -> String {
     let mut chars = part.chars();
     match chars.next() {
@@ -134,6 +151,18 @@ mod tests {
         assert_ne!(a, generate_token());
         assert!(!is_plausible_token(""));
         assert!(!is_plausible_token("https://evil.example"));
+    }
+
+    #[test]
+    fn locations_encode_what_a_header_cannot_carry() {
+        assert_eq!(
+            location_header("https://example.com/a b?q=é#x"),
+            "https://example.com/a%20b?q=%C3%A9#x"
+        );
+        assert_eq!(
+            location_header("https://x.io/\r\nSet-Cookie:a"),
+            "https://x.io/%0D%0ASet-Cookie:a"
+        );
     }
 
     #[test]

@@ -11,4 +11,8 @@ mod docs;
 mod groups;
 mod idempotency;
 mod rate_limit;
+mod sandbox;
+mod sending_fixtures;
+mod stats;
 mod tenancy;
+mod tracking;
