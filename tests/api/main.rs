@@ -1,6 +1,7 @@
 //! The integration suite: one binary, real HTTP against the real application on a fresh database.
 
 mod helpers;
+mod smtp_sink;
 
 mod auth;
 mod cli;
