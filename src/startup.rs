@@ -102,7 +102,11 @@ impl Application {
     /// A sender over this application's database, woken by its API (tests drive it with
     /// [`Sender::run_once`] when the background sender is off).
     pub fn sender(&self) -> Sender {
-        Sender::new(self.database.clone(), self.config.clone(), self.sender.clone())
+        Sender::new(
+            self.database.clone(),
+            self.config.clone(),
+            self.sender.clone(),
+        )
     }
 
     /// The API key created for an empty database, if this start created one.

@@ -1,8 +1,8 @@
 //! The HTTP layer: the route table, shared state, and one module per resource.
 
 pub mod auth;
-pub mod campaigns;
 pub mod campaign_stats;
+pub mod campaigns;
 pub mod contacts;
 pub mod docs;
 pub mod email_accounts;

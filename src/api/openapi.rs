@@ -4,8 +4,8 @@
 
 pub mod schemas;
 
-use crate::api::campaigns;
 use crate::api::campaign_stats::{self, CampaignStatsSummary, EventTypeDto, IntervalDto};
+use crate::api::campaigns;
 use crate::api::contacts::dto::CustomFieldValue;
 use crate::api::contacts::{self, bulk, csv};
 use crate::api::email_accounts::{self, AccountStatusDto, EmailAccountSortDto};

@@ -5,8 +5,8 @@
 use crate::config::Secret;
 use crate::domain::email_account::{
     AccountStatus, EmailAccount, EmailAccountChanges, EmailAccountSortField, Encryption,
-    ImapSettings, MergedServer, NewEmailAccount, PasswordChange, Protocol,
-    ServerSettings, ServerSummary, SmtpSettings,
+    ImapSettings, MergedServer, NewEmailAccount, PasswordChange, Protocol, ServerSettings,
+    ServerSummary, SmtpSettings,
 };
 use crate::domain::ids::{EmailAccountId, WorkspaceId};
 use crate::domain::listing::{Page, PageRequest, SortOrder};
@@ -521,12 +521,8 @@ pub fn load_for_test(
 ) -> Result<ConnectionSettings, Error> {
     let stored = require_stored(conn, workspace_id, id)?;
     let account = stored.account;
-    let smtp_password = open_password(
-        secrets,
-        id,
-        Protocol::Smtp,
-        stored.smtp_password.as_deref(),
-    )?;
+    let smtp_password =
+        open_password(secrets, id, Protocol::Smtp, stored.smtp_password.as_deref())?;
     let imap = match &account.imap {
         Some(imap) => {
             let password =
@@ -544,7 +540,10 @@ pub fn load_for_test(
 }
 
 /// The sending identity of an account (address and display name), for previews.
-pub fn load_identity(conn: &Connection, seq: i64) -> Result<Option<(String, Option<String>)>, Error> {
+pub fn load_identity(
+    conn: &Connection,
+    seq: i64,
+) -> Result<Option<(String, Option<String>)>, Error> {
     Ok(conn
         .prepare_cached("SELECT email, display_name FROM email_accounts WHERE seq = ?1")?
         .query_row([seq], |row| Ok((row.get(0)?, row.get(1)?)))

@@ -5,9 +5,9 @@
 //! writer thread.
 
 pub mod api_keys;
-pub mod campaigns;
 pub mod campaign_events;
 pub mod campaign_stats;
+pub mod campaigns;
 pub mod contacts;
 pub mod email_accounts;
 pub mod groups;

@@ -1,7 +1,7 @@
 //! The `sends` table (one row per campaign, contact and email node), enrolment progress and
 //! campaign events: everything the sender writes. Internal to the sender: no workspace scope.
 
-use crate::domain::ids::EventId;
+use crate::domain::campaign_stats::EventType;
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -182,30 +182,23 @@ pub fn claimed_by_account_since(
     Ok(count.max(0) as u64)
 }
 
-/// Records a campaign event.
-pub fn event(
+/// Records a campaign event about one contact.
+fn event(
     conn: &Connection,
-    campaign_seq: i64,
-    contact_seq: i64,
-    node_id: Option<&str>,
-    kind: &str,
+    send: &SendRef,
+    kind: EventType,
     now: i64,
     metadata: &serde_json::Value,
 ) -> Result<(), Error> {
-    conn.prepare_cached(
-        "INSERT INTO campaign_events (id, campaign_seq, contact_seq, node_id, type, occurred_at,
-                                      metadata)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        EventId::generate().as_str(),
-        campaign_seq,
-        contact_seq,
-        node_id,
+    crate::db::campaign_events::insert(
+        conn,
+        send.campaign_seq,
+        Some(send.contact_seq),
+        Some(&send.node_id),
         kind,
         now,
-        metadata.to_string()
-    ])?;
+        metadata,
+    )?;
     Ok(())
 }
 
@@ -351,10 +344,8 @@ pub fn record(
             continue_now(conn, send, now, now_text)?;
             event(
                 conn,
-                send.campaign_seq,
-                send.contact_seq,
-                node,
-                "sent",
+                send,
+                EventType::Sent,
                 now,
                 &serde_json::json!({ "subject": send.subject }),
             )?;
@@ -368,10 +359,8 @@ pub fn record(
             continue_now(conn, send, now, now_text)?;
             event(
                 conn,
-                send.campaign_seq,
-                send.contact_seq,
-                node,
-                "uncertain",
+                send,
+                EventType::Uncertain,
                 now,
                 &serde_json::json!({ "reason": reason }),
             )?;
@@ -385,10 +374,8 @@ pub fn record(
             suppress_contact(conn, send.contact_seq, "bounced", reason, now_text)?;
             event(
                 conn,
-                send.campaign_seq,
-                send.contact_seq,
-                node,
-                "bounced",
+                send,
+                EventType::Bounced,
                 now,
                 &serde_json::json!({ "bounceType": "hard", "reason": reason }),
             )?;
@@ -407,8 +394,10 @@ pub fn record(
             .execute(params![send.campaign_seq, send.contact_seq, next, now_text])?;
         }
         Delivery::Retry(reason) => {
-            conn.prepare_cached("UPDATE sends SET state = 'failed', last_error = ?2 WHERE seq = ?1")?
-                .execute(params![send.seq, reason])?;
+            conn.prepare_cached(
+                "UPDATE sends SET state = 'failed', last_error = ?2 WHERE seq = ?1",
+            )?
+            .execute(params![send.seq, reason])?;
             let why = format!("Email {} could not be delivered: {reason}", send.node_id);
             set_progress(
                 conn,
@@ -424,10 +413,8 @@ pub fn record(
             )?;
             event(
                 conn,
-                send.campaign_seq,
-                send.contact_seq,
-                node,
-                "failed",
+                send,
+                EventType::Failed,
                 now,
                 &serde_json::json!({ "reason": reason }),
             )?;
@@ -469,7 +456,11 @@ pub fn suppress_contact(
 /// At start, before any new claim: every send still `claimed` belonged to a process that died
 /// during the SMTP exchange. Its outcome is unknown, so it becomes `uncertain` (counted, never
 /// resent) and the contact moves on. Returns how many there were.
-pub fn settle_interrupted_claims(conn: &Connection, now: i64, now_text: &str) -> Result<u64, Error> {
+pub fn settle_interrupted_claims(
+    conn: &Connection,
+    now: i64,
+    now_text: &str,
+) -> Result<u64, Error> {
     let claimed = conn
         .prepare_cached(
             "SELECT seq, campaign_seq, contact_seq, node_id, subject FROM sends

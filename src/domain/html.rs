@@ -37,5 +37,9 @@ pub fn insert_pixel(html: &str, pixel_url: &str) -> String {
 
 /// Header-safe text.
 pub fn header_safe(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned()
+    text.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }

@@ -66,7 +66,11 @@ impl Deliverer {
 
     /// Delivers every job through the account's server, in parallel over up to
     /// `max_connections` connections; returns each job's outcome.
-    pub async fn deliver(&self, account: &SendingAccount, jobs: Vec<Job>) -> Vec<(SendRef, Delivery)> {
+    pub async fn deliver(
+        &self,
+        account: &SendingAccount,
+        jobs: Vec<Job>,
+    ) -> Vec<(SendRef, Delivery)> {
         let workers = jobs
             .len()
             .div_ceil(MESSAGES_PER_CONNECTION)
@@ -137,7 +141,9 @@ async fn step<T>(
     future: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
 ) -> Result<T, StepError> {
     match tokio::time::timeout(STEP_TIMEOUT, future).await {
-        Err(_) => Err(StepError::Network("the SMTP server did not answer in time".to_owned())),
+        Err(_) => Err(StepError::Network(
+            "the SMTP server did not answer in time".to_owned(),
+        )),
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) if error.is_permanent() => Err(StepError::Permanent(error.to_string())),
         Ok(Err(error)) if error.is_transient() => Err(StepError::Transient(error.to_string())),

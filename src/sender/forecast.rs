@@ -116,8 +116,14 @@ impl Limits {
         while self.recent.len() > self.hourly {
             self.recent.pop_front();
         }
-        *self.per_local_day.entry(day_start(t, self.zone).0).or_default() += 1;
-        *self.per_utc_day.entry(day_start(t, chrono_tz::UTC).0).or_default() += 1;
+        *self
+            .per_local_day
+            .entry(day_start(t, self.zone).0)
+            .or_default() += 1;
+        *self
+            .per_utc_day
+            .entry(day_start(t, chrono_tz::UTC).0)
+            .or_default() += 1;
     }
 }
 
@@ -162,12 +168,14 @@ pub fn plan(
     };
     let (local_today, _) = day_start(now_s, settings.timezone);
     let (utc_today, _) = day_start(now_s, chrono_tz::UTC);
-    let (today_campaign, _) = sends::claimed_by_campaign_since(conn, campaign.seq, local_today - 1)?;
+    let (today_campaign, _) =
+        sends::claimed_by_campaign_since(conn, campaign.seq, local_today - 1)?;
     limits.per_local_day.insert(local_today, today_campaign);
     if let Some((account, _)) = &campaign.email_account {
-        limits
-            .per_utc_day
-            .insert(utc_today, sends::claimed_by_account_since(conn, *account, utc_today)?);
+        limits.per_utc_day.insert(
+            utc_today,
+            sends::claimed_by_account_since(conn, *account, utc_today)?,
+        );
     }
     let mut walkers = Vec::new();
     let mut queue = BinaryHeap::new();
@@ -214,7 +222,9 @@ pub fn plan(
             if steps > 256 {
                 break;
             }
-            let Some(node) = workflow.node(&walker.node) else { break };
+            let Some(node) = workflow.node(&walker.node) else {
+                break;
+            };
             let next = match &node.kind {
                 NodeKind::Start => workflow.next(&walker.node),
                 NodeKind::End => None,
@@ -281,14 +291,14 @@ fn known_outcome(
         None => Ok(None),
     };
     Ok(match condition {
-        Condition::Opened { email_node_id } => send_of(
-            email_node_id.as_deref().or(walker.last_email.as_deref()),
-        )?
-        .is_some_and(|s| s.opened_at.is_some() || s.clicked_at.is_some()),
-        Condition::Clicked { email_node_id } => send_of(
-            email_node_id.as_deref().or(walker.last_email.as_deref()),
-        )?
-        .is_some_and(|s| s.clicked_at.is_some()),
+        Condition::Opened { email_node_id } => {
+            send_of(email_node_id.as_deref().or(walker.last_email.as_deref()))?
+                .is_some_and(|s| s.opened_at.is_some() || s.clicked_at.is_some())
+        }
+        Condition::Clicked { email_node_id } => {
+            send_of(email_node_id.as_deref().or(walker.last_email.as_deref()))?
+                .is_some_and(|s| s.clicked_at.is_some())
+        }
         Condition::PreviousEmail { event } => super::message::email_event_happened(
             event,
             send_of(walker.last_email.as_deref())?.as_ref(),

@@ -5,37 +5,14 @@ use crate::db::campaigns::CampaignRecord;
 use crate::domain::campaign::CampaignSettings;
 use crate::domain::html;
 use crate::domain::template::{Escape, RenderError, Template, Variables};
+use crate::domain::tracking::{click_url, open_url, unsubscribe_url};
 use crate::domain::workflow::{EmailEvent, EmailStep, NodeKind, Workflow};
 use crate::error::Error;
 use chrono::{DateTime, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-
-/// Characters of a tracking token (about 190 bits: unguessable).
-const TOKEN_LEN: usize = 32;
-
-/// A fresh random tracking token.
-pub fn new_token() -> String {
-    Alphanumeric.sample_string(&mut rand::rng(), TOKEN_LEN)
-}
-
-/// The open pixel URL of a message.
-pub fn open_url(public_url: &str, token: &str) -> String {
-    format!("{public_url}/t/o/{token}")
-}
-
-/// The tracked URL of a message's `index`-th link.
-pub fn click_url(public_url: &str, token: &str, index: usize) -> String {
-    format!("{public_url}/t/c/{token}.{index}")
-}
-
-/// The preferences / unsubscribe page of a message.
-pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
-    format!("{public_url}/u/{token}")
-}
 
 /// The compiled subject, HTML body and text body of every email node of a workflow.
 pub struct Templates {
@@ -110,12 +87,24 @@ impl Templates {
             ),
             other => format!("Email {} could not be rendered: {other}", input.node_id),
         };
-        let own_subject = templates.subject.render(&vars, Escape::None).map_err(missing)?;
-        let mut body = templates.html.render(&vars, Escape::Html).map_err(missing)?;
-        let mut text = templates.text.render(&vars, Escape::None).map_err(missing)?;
+        let own_subject = templates
+            .subject
+            .render(&vars, Escape::None)
+            .map_err(missing)?;
+        let mut body = templates
+            .html
+            .render(&vars, Escape::Html)
+            .map_err(missing)?;
+        let mut text = templates
+            .text
+            .render(&vars, Escape::None)
+            .map_err(missing)?;
         let subject = if own_subject.trim().is_empty() {
             let previous = input.previous_subject.ok_or_else(|| {
-                format!("Email {} is a follow-up but no earlier email was sent", input.node_id)
+                format!(
+                    "Email {} is a follow-up but no earlier email was sent",
+                    input.node_id
+                )
             })?;
             if previous.to_ascii_lowercase().starts_with("re:") {
                 previous.to_owned()
@@ -125,9 +114,12 @@ impl Templates {
         } else {
             html::header_safe(&own_subject)
         };
-        let track_clicks = input.step.track_clicks.unwrap_or(input.settings.track_clicks);
-        let track_opens = input.step.track_opens.unwrap_or(input.settings.track_opens)
-            && !input.tracking_opt_out;
+        let track_clicks = input
+            .step
+            .track_clicks
+            .unwrap_or(input.settings.track_clicks);
+        let track_opens =
+            input.step.track_opens.unwrap_or(input.settings.track_opens) && !input.tracking_opt_out;
         let mut links = Vec::new();
         if track_clicks {
             let (rewritten, originals) = html::rewrite_links(&body, |index, original| {
@@ -149,7 +141,10 @@ impl Templates {
         if track_opens {
             body = html::insert_pixel(&body, &open_url(sender.public_url, input.token));
         }
-        let domain = sender.email.rsplit_once('@').map_or("localhost", |(_, d)| d);
+        let domain = sender
+            .email
+            .rsplit_once('@')
+            .map_or("localhost", |(_, d)| d);
         Ok(Rendered {
             message_id: message_id(sender.secret, input, domain),
             from_email: sender.email.to_owned(),
@@ -307,7 +302,10 @@ pub fn build(rendered: &Rendered) -> Result<lettre::Message, String> {
 }
 
 /// Whether the previous email had this event.
-pub fn email_event_happened(event: &EmailEvent, send: Option<&crate::db::sends::SendState>) -> bool {
+pub fn email_event_happened(
+    event: &EmailEvent,
+    send: Option<&crate::db::sends::SendState>,
+) -> bool {
     let Some(send) = send else {
         return false;
     };

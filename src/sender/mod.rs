@@ -152,11 +152,7 @@ impl Sender {
                     for (send, delivery, capture) in &results {
                         if let Some(capture) = capture {
                             db::sandbox::capture(
-                                conn,
-                                &capture.0,
-                                capture.1,
-                                &capture.2,
-                                &now_text,
+                                conn, &capture.0, capture.1, &capture.2, &now_text,
                             )?;
                         }
                         if matches!(delivery, Delivery::Retry(_))

@@ -57,7 +57,11 @@ pub struct PassContext<'a> {
 }
 
 /// One pass over every active campaign.
-pub fn pass(conn: &Connection, context: &PassContext<'_>, now: DateTime<Utc>) -> Result<Pass, Error> {
+pub fn pass(
+    conn: &Connection,
+    context: &PassContext<'_>,
+    now: DateTime<Utc>,
+) -> Result<Pass, Error> {
     let mut pass = Pass::default();
     let mut budgets = AccountBudget::new();
     for seq in campaigns::active_seqs(conn)? {
@@ -99,7 +103,9 @@ struct Account {
 fn account(conn: &Connection, seq: i64) -> Result<Option<Account>, Error> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .prepare_cached("SELECT seq, email, display_name, daily_limit FROM email_accounts WHERE seq = ?1")?
+        .prepare_cached(
+            "SELECT seq, email, display_name, daily_limit FROM email_accounts WHERE seq = ?1",
+        )?
         .query_row([seq], |row| {
             Ok(Account {
                 seq: row.get(0)?,
@@ -240,7 +246,11 @@ fn walk_campaign(
         .and_then(|raw| {
             let value: serde_json::Value = serde_json::from_str(raw)?;
             Workflow::parse(&value).map_err(|e| {
-                Error::Internal(anyhow::anyhow!("campaign {}: workflow: {}", campaign.id, e.message))
+                Error::Internal(anyhow::anyhow!(
+                    "campaign {}: workflow: {}",
+                    campaign.id,
+                    e.message
+                ))
             })
         })?;
     let Some(account) = campaign
@@ -377,8 +387,26 @@ fn wait(
 
 fn walk_contact(conn: &Connection, walk: &Walk<'_, '_>, contact: &Due) -> Result<Step, Error> {
     match contact.contact_status.as_str() {
-        "unsubscribed" => return stop(conn, walk, contact, "unsubscribed", contact.node_id.as_deref(), None),
-        "bounced" => return stop(conn, walk, contact, "bounced", contact.node_id.as_deref(), None),
+        "unsubscribed" => {
+            return stop(
+                conn,
+                walk,
+                contact,
+                "unsubscribed",
+                contact.node_id.as_deref(),
+                None,
+            )
+        }
+        "bounced" => {
+            return stop(
+                conn,
+                walk,
+                contact,
+                "bounced",
+                contact.node_id.as_deref(),
+                None,
+            )
+        }
         "blocked" => {
             return stop(
                 conn,
@@ -392,7 +420,14 @@ fn walk_contact(conn: &Connection, walk: &Walk<'_, '_>, contact: &Due) -> Result
         _ => {}
     }
     if !matches!(contact.status.as_str(), "pending" | "in_progress") {
-        return stop(conn, walk, contact, &contact.status, contact.node_id.as_deref(), None);
+        return stop(
+            conn,
+            walk,
+            contact,
+            &contact.status,
+            contact.node_id.as_deref(),
+            None,
+        );
     }
     let mut node_id = contact
         .node_id
@@ -402,7 +437,14 @@ fn walk_contact(conn: &Connection, walk: &Walk<'_, '_>, contact: &Due) -> Result
     let mut arrived = false;
     for _ in 0..MAX_STEPS {
         let Some(node) = walk.workflow.node(&node_id) else {
-            return stop(conn, walk, contact, "failed", None, Some("The workflow changed: the contact's step no longer exists"));
+            return stop(
+                conn,
+                walk,
+                contact,
+                "failed",
+                None,
+                Some("The workflow changed: the contact's step no longer exists"),
+            );
         };
         let next = match &node.kind {
             NodeKind::Start => walk.workflow.next(&node_id),
@@ -422,13 +464,30 @@ fn walk_contact(conn: &Connection, walk: &Walk<'_, '_>, contact: &Due) -> Result
                 let existing = sends::find(conn, walk.campaign.seq, contact.contact_seq, &node_id)?;
                 match existing.as_ref().map(|s| s.state.as_str()) {
                     None | Some("pending") => {
-                        return send(conn, walk, contact, &node_id, step, existing.as_ref(), last_email.as_deref());
+                        return send(
+                            conn,
+                            walk,
+                            contact,
+                            &node_id,
+                            step,
+                            existing.as_ref(),
+                            last_email.as_deref(),
+                        );
                     }
                     Some("claimed") => return wait(conn, walk, contact, &node_id, None),
-                    Some("bounced") => return stop(conn, walk, contact, "bounced", Some(&node_id), None),
+                    Some("bounced") => {
+                        return stop(conn, walk, contact, "bounced", Some(&node_id), None)
+                    }
                     Some("failed") => {
                         let reason = existing.and_then(|s| s.last_error);
-                        return stop(conn, walk, contact, "failed", Some(&node_id), reason.as_deref());
+                        return stop(
+                            conn,
+                            walk,
+                            contact,
+                            "failed",
+                            Some(&node_id),
+                            reason.as_deref(),
+                        );
                     }
                     _ => {
                         last_email = Some(node_id.clone());
@@ -438,12 +497,26 @@ fn walk_contact(conn: &Connection, walk: &Walk<'_, '_>, contact: &Due) -> Result
             }
         };
         let Some(next) = next else {
-            return stop(conn, walk, contact, "failed", Some(&node_id), Some("The workflow has no next step here"));
+            return stop(
+                conn,
+                walk,
+                contact,
+                "failed",
+                Some(&node_id),
+                Some("The workflow has no next step here"),
+            );
         };
         node_id = next.to_owned();
         arrived = true;
     }
-    stop(conn, walk, contact, "failed", Some(&node_id), Some("The workflow has too many steps"))
+    stop(
+        conn,
+        walk,
+        contact,
+        "failed",
+        Some(&node_id),
+        Some("The workflow has too many steps"),
+    )
 }
 
 fn evaluate(
@@ -462,9 +535,8 @@ fn evaluate(
     Ok(match condition {
         Condition::Opened { email_node_id } => send_of(email_node_id.as_deref().or(last_email))?
             .is_some_and(|s| s.opened_at.is_some() || s.clicked_at.is_some()),
-        Condition::Clicked { email_node_id } => {
-            send_of(email_node_id.as_deref().or(last_email))?.is_some_and(|s| s.clicked_at.is_some())
-        }
+        Condition::Clicked { email_node_id } => send_of(email_node_id.as_deref().or(last_email))?
+            .is_some_and(|s| s.clicked_at.is_some()),
         Condition::PreviousEmail { event } => {
             let send = send_of(last_email)?;
             message::email_event_happened(event, send.as_ref())
@@ -474,7 +546,12 @@ fn evaluate(
             operator,
             value,
         } => {
-            let actual = message::field_value(&contact.fields, &contact.email, &contact.custom_fields, field);
+            let actual = message::field_value(
+                &contact.fields,
+                &contact.email,
+                &contact.custom_fields,
+                field,
+            );
             operator.evaluate(actual.as_deref(), value.as_deref().unwrap_or_default())
         }
     })
@@ -495,7 +572,13 @@ fn send(
         return wait(conn, walk, contact, node_id, Some(open.max(now_s + 1)));
     }
     if walk.budget.get() == 0 {
-        return wait(conn, walk, contact, node_id, Some(walk.reopens.max(now_s + 1)));
+        return wait(
+            conn,
+            walk,
+            contact,
+            node_id,
+            Some(walk.reopens.max(now_s + 1)),
+        );
     }
     let previous = match last_email {
         Some(node) => sends::find(conn, walk.campaign.seq, contact.contact_seq, node)?,
@@ -508,7 +591,7 @@ fn send(
     };
     let token = existing
         .map(|s| s.token.clone())
-        .unwrap_or_else(message::new_token);
+        .unwrap_or_else(crate::domain::tracking::generate_token);
     let input = message::RenderInput {
         campaign: walk.campaign,
         settings: walk.settings,
@@ -527,12 +610,12 @@ fn send(
     let rendered = match walk.templates.render(walk.sender, &input) {
         Ok(rendered) => rendered,
         Err(reason) => {
-            sends::event(
+            crate::db::campaign_events::insert(
                 conn,
                 walk.campaign.seq,
-                contact.contact_seq,
+                Some(contact.contact_seq),
                 Some(node_id),
-                "skipped",
+                crate::domain::campaign_stats::EventType::Skipped,
                 now_s,
                 &serde_json::json!({ "reason": reason }),
             )?;
@@ -548,7 +631,11 @@ fn send(
             campaign_seq: walk.campaign.seq,
             contact_seq: contact.contact_seq,
             node_id,
-            email_account_seq: walk.campaign.email_account.as_ref().map_or(0, |(seq, _)| *seq),
+            email_account_seq: walk
+                .campaign
+                .email_account
+                .as_ref()
+                .map_or(0, |(seq, _)| *seq),
             token: &token,
             message_id: &rendered.message_id,
             recipient: &contact.email,

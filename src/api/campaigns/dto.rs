@@ -1,9 +1,11 @@
 //! Request and response shapes of `/v1/campaigns`.
 
+use crate::api::campaign_stats::CampaignStatsSummary;
 use crate::api::contacts::bulk::SearchFilters;
 use crate::api::contacts::query::OrderDto;
+use crate::db::campaign_stats::CampaignCounts;
 use crate::db::campaigns::enrolment::{EnrolError, Enrolment};
-use crate::db::campaigns::{CampaignCounters, CampaignRecord};
+use crate::db::campaigns::CampaignRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -49,43 +51,6 @@ impl From<CampaignStatusDto> for crate::domain::campaign::CampaignStatus {
     }
 }
 
-/// The counters embedded in a campaign.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CampaignStatsDto {
-    /// Enrolled contacts.
-    pub total_contacts: u64,
-    /// Messages handed to the SMTP server (hard bounces included).
-    pub sent: u64,
-    /// `sent − bounced`.
-    pub delivered: u64,
-    /// Contacts who opened (unique).
-    pub opened: u64,
-    /// Contacts who clicked (unique).
-    pub clicked: u64,
-    /// Contacts who replied.
-    pub replied: u64,
-    /// Bounced messages.
-    pub bounced: u64,
-    /// Contacts who unsubscribed.
-    pub unsubscribed: u64,
-}
-
-impl From<CampaignCounters> for CampaignStatsDto {
-    fn from(c: CampaignCounters) -> Self {
-        Self {
-            total_contacts: c.total_contacts,
-            sent: c.sent,
-            delivered: c.delivered,
-            opened: c.opened,
-            clicked: c.clicked,
-            replied: c.replied,
-            bounced: c.bounced,
-            unsubscribed: c.unsubscribed,
-        }
-    }
-}
-
 /// A campaign.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -116,7 +81,7 @@ pub struct CampaignResponse {
     /// Groups whose members were enrolled (dynamic groups keep enrolling new members).
     pub group_ids: Vec<String>,
     /// Counters.
-    pub stats: CampaignStatsDto,
+    pub stats: CampaignStatsSummary,
     /// Creation time.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -133,7 +98,7 @@ pub struct CampaignResponse {
 
 impl CampaignResponse {
     /// Shapes a stored campaign and its counters.
-    pub fn new(campaign: CampaignRecord, counters: CampaignCounters) -> Self {
+    pub fn new(campaign: CampaignRecord, counters: CampaignCounts) -> Self {
         Self {
             id: campaign.id.to_string(),
             name: campaign.name,

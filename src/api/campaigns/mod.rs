@@ -10,9 +10,7 @@ use crate::api::extract::Tenant;
 use crate::api::AppState;
 use crate::db;
 use crate::db::campaigns::{CampaignChanges, CampaignFilter, CampaignRecord, CampaignSortField};
-use crate::domain::campaign::{
-    CampaignAction, CampaignSettings, SettingsInput, Transition,
-};
+use crate::domain::campaign::{CampaignAction, CampaignSettings, SettingsInput, Transition};
 use crate::domain::ids::{CampaignId, EmailAccountId, WorkspaceId};
 use crate::domain::listing::PageRequest;
 use crate::domain::text;
@@ -92,7 +90,7 @@ fn group_seqs(
 
 /// A stored campaign with its counters, as the API shows it.
 pub fn respond(conn: &Connection, campaign: CampaignRecord) -> Result<CampaignResponse, Error> {
-    let counters = db::campaigns::counters(conn, campaign.seq)?;
+    let counters = db::campaign_stats::campaign_counts(conn, campaign.seq)?;
     Ok(CampaignResponse::new(campaign, counters))
 }
 

@@ -146,9 +146,16 @@ pub async fn preview(
                 .map_err(|e| Error::Internal(anyhow::anyhow!("stored settings: {e}")))?;
             let emails = workflow.email_nodes();
             let node = match &query.node_id {
-                Some(wanted) => emails.iter().find(|n| &n.id == wanted).copied().ok_or_else(|| {
-                    Error::invalid("nodeId", format!("{wanted} is not an email node of this workflow"))
-                })?,
+                Some(wanted) => emails
+                    .iter()
+                    .find(|n| &n.id == wanted)
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "nodeId",
+                            format!("{wanted} is not an email node of this workflow"),
+                        )
+                    })?,
                 None => emails
                     .first()
                     .copied()
@@ -157,17 +164,23 @@ pub async fn preview(
             let NodeKind::Email(step) = &node.kind else {
                 return Err(Error::invalid("nodeId", "not an email node"));
             };
-            let (contact_seq, (email, fields, custom, opt_out), contact_id) = match &query.contact_id {
-                Some(raw) => {
-                    let (seq, values) = contact_values(conn, &tenant.0, raw)?;
-                    (Some(seq), values, raw.clone())
-                }
-                None => (
-                    None,
-                    ("alex@example.com".to_owned(), sample_fields(), "{}".to_owned(), false),
-                    "con_sample".to_owned(),
-                ),
-            };
+            let (contact_seq, (email, fields, custom, opt_out), contact_id) =
+                match &query.contact_id {
+                    Some(raw) => {
+                        let (seq, values) = contact_values(conn, &tenant.0, raw)?;
+                        (Some(seq), values, raw.clone())
+                    }
+                    None => (
+                        None,
+                        (
+                            "alex@example.com".to_owned(),
+                            sample_fields(),
+                            "{}".to_owned(),
+                            false,
+                        ),
+                        "con_sample".to_owned(),
+                    ),
+                };
             let thread = match contact_seq {
                 Some(seq) => db::sends::thread_ids(conn, campaign.seq, seq)?,
                 None => Vec::new(),

@@ -306,7 +306,12 @@ pub fn apply_filters(
         Some(StatusFilter::Many(statuses)) => statuses.into_iter().map(Into::into).collect(),
     };
     filter.any_group_ids = dto::group_ids(filters.groups.as_deref().unwrap_or_default())
-        .map_err(|_| Error::invalid(&format!("{prefix}.groups"), "groups must be group ids (grp_…)"))?
+        .map_err(|_| {
+            Error::invalid(
+                &format!("{prefix}.groups"),
+                "groups must be group ids (grp_…)",
+            )
+        })?
         .into_iter()
         .map(|id| id.to_string())
         .collect();

@@ -50,7 +50,12 @@ fn suppression(status: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-fn enrol_one(conn: &Connection, campaign_seq: i64, contact_seq: i64, now: &str) -> Result<bool, Error> {
+fn enrol_one(
+    conn: &Connection,
+    campaign_seq: i64,
+    contact_seq: i64,
+    now: &str,
+) -> Result<bool, Error> {
     let due = crate::domain::time::unix_seconds(now);
     let inserted = conn
         .prepare_cached(
@@ -96,9 +101,8 @@ pub fn enrol_ids(
     now: &str,
 ) -> Result<EnrolOutcome, Error> {
     let mut outcome = EnrolOutcome::default();
-    let mut lookup = conn.prepare_cached(
-        "SELECT seq, status FROM contacts WHERE workspace_id = ?1 AND id = ?2",
-    )?;
+    let mut lookup = conn
+        .prepare_cached("SELECT seq, status FROM contacts WHERE workspace_id = ?1 AND id = ?2")?;
     let mut candidates = Vec::with_capacity(contact_ids.len());
     for raw in contact_ids {
         let found: Option<(i64, String)> = match ContactId::parse(raw) {

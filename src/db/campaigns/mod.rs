@@ -42,27 +42,6 @@ pub struct CampaignRecord {
     pub updated_at: String,
 }
 
-/// Counters shown as a campaign's `stats`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CampaignCounters {
-    /// Enrolled contacts.
-    pub total_contacts: u64,
-    /// Messages handed to SMTP (including hard bounces).
-    pub sent: u64,
-    /// Sent minus bounced.
-    pub delivered: u64,
-    /// Contacts who opened.
-    pub opened: u64,
-    /// Contacts who clicked.
-    pub clicked: u64,
-    /// Contacts who replied.
-    pub replied: u64,
-    /// Bounced messages.
-    pub bounced: u64,
-    /// Contacts who unsubscribed.
-    pub unsubscribed: u64,
-}
-
 const COLUMNS: &str = "c.seq, c.id, c.workspace_id, c.name, c.description, c.status,
     c.email_account_seq, a.id, c.settings, c.workflow, c.created_at, c.started_at,
     c.completed_at, c.updated_at";
@@ -378,46 +357,6 @@ pub fn set_status(
     Ok(())
 }
 
-/// The counters shown as the campaign's `stats`.
-pub fn counters(conn: &Connection, seq: i64) -> Result<CampaignCounters, Error> {
-    let (sent, bounced, opened, clicked, replied_sends): (i64, i64, i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*) FILTER (WHERE state IN ('sent', 'bounced')),
-                    count(*) FILTER (WHERE state = 'bounced'),
-                    count(DISTINCT contact_seq) FILTER (WHERE opened_at IS NOT NULL),
-                    count(DISTINCT contact_seq) FILTER (WHERE clicked_at IS NOT NULL),
-                    count(DISTINCT contact_seq) FILTER (WHERE replied_at IS NOT NULL)
-             FROM sends WHERE campaign_seq = ?1",
-        )?
-        .query_row([seq], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?;
-    let (total, replied, unsubscribed): (i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'replied'),
-                    count(*) FILTER (WHERE status = 'unsubscribed')
-             FROM campaign_contacts WHERE campaign_seq = ?1",
-        )?
-        .query_row([seq], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-    let count = |value: i64| value.max(0) as u64;
-    Ok(CampaignCounters {
-        total_contacts: count(total),
-        sent: count(sent),
-        delivered: count(sent - bounced),
-        opened: count(opened),
-        clicked: count(clicked),
-        replied: count(replied.max(replied_sends)),
-        bounced: count(bounced),
-        unsubscribed: count(unsubscribed),
-    })
-}
-
 /// Row number of an email account of the workspace.
 pub fn account_seq(
     conn: &Connection,
@@ -426,6 +365,8 @@ pub fn account_seq(
 ) -> Result<Option<i64>, Error> {
     Ok(conn
         .prepare_cached("SELECT seq FROM email_accounts WHERE workspace_id = ?1 AND id = ?2")?
-        .query_row(params![workspace_id.as_str(), id.as_str()], |row| row.get(0))
+        .query_row(params![workspace_id.as_str(), id.as_str()], |row| {
+            row.get(0)
+        })
         .optional()?)
 }
