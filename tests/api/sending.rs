@@ -27,8 +27,8 @@ async fn a_started_campaign_sends_each_contact_its_personalised_email_exactly_on
     .await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    let outcome = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
-    let again = app.sender.run_once(at(2026, 3, 2, 10, 5)).await.unwrap();
+    let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+    let again = app.sender.run_once(at(2027, 3, 1, 10, 5)).await.unwrap();
 
     assert_eq!(outcome.sent, 2);
     assert_eq!(again.sent, 0);
@@ -78,7 +78,7 @@ async fn the_same_contact_and_node_get_the_same_message_id_and_the_ids_differ_be
     let ids = contacts(&app, "m", 2).await;
     let campaign = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
     enrol_and_start(&app, &campaign, &ids).await;
-    app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     let messages = sink.messages();
     assert_ne!(messages[0].message_id, messages[1].message_id);
     let stored = crate::helpers::count_rows(
@@ -103,15 +103,15 @@ async fn sending_waits_for_the_window_in_the_campaigns_time_zone_across_a_dst_ch
     let campaign = campaign(&app, &account, settings, one_email("Hi", "<p>Hi</p>")).await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    // Saturday 31 October 2026, 15:00 in New York (EDT): a weekend.
-    let saturday = app.sender.run_once(at(2026, 10, 31, 19, 0)).await.unwrap();
+    // Saturday 6 November 2027, 15:00 in New York (EDT): a weekend.
+    let saturday = app.sender.run_once(at(2027, 11, 6, 19, 0)).await.unwrap();
     let progress_after = progress(&app, &campaign).await;
-    // Monday 2 November, after the change to EST (UTC-5): 09:00 local is 14:00 UTC.
-    let before_open = app.sender.run_once(at(2026, 11, 2, 13, 59)).await.unwrap();
-    let at_open = app.sender.run_once(at(2026, 11, 2, 14, 0)).await.unwrap();
+    // Monday 8 November, after the change to EST (UTC-5) on the 7th: 09:00 local is 14:00 UTC.
+    let before_open = app.sender.run_once(at(2027, 11, 8, 13, 59)).await.unwrap();
+    let at_open = app.sender.run_once(at(2027, 11, 8, 14, 0)).await.unwrap();
 
     assert_eq!(saturday.sent, 0);
-    assert_eq!(progress_after[0]["nextActionAt"], "2026-11-02T14:00:00Z");
+    assert_eq!(progress_after[0]["nextActionAt"], "2027-11-08T14:00:00Z");
     assert_eq!(before_open.sent, 0);
     assert_eq!(at_open.sent, 1);
     assert_eq!(sink.message_count(), 1);
@@ -128,16 +128,16 @@ async fn the_hourly_cap_holds_within_the_hour_and_across_a_new_sender() {
     let campaign = campaign(&app, &account, settings, one_email("Hi", "<p>Hi</p>")).await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    let first = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
-    let same_hour = app.sender.run_once(at(2026, 3, 2, 10, 30)).await.unwrap();
+    let first = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+    let same_hour = app.sender.run_once(at(2027, 3, 1, 10, 30)).await.unwrap();
     // A restart: a fresh sender over the same database knows what was sent.
     let restarted = fluenzr::sender::Sender::new(
         app.database.clone(),
         Arc::new(test_config(&app)),
         Default::default(),
     );
-    let still_same_hour = restarted.run_once(at(2026, 3, 2, 10, 59)).await.unwrap();
-    let next_hour = restarted.run_once(at(2026, 3, 2, 11, 1)).await.unwrap();
+    let still_same_hour = restarted.run_once(at(2027, 3, 1, 10, 59)).await.unwrap();
+    let next_hour = restarted.run_once(at(2027, 3, 1, 11, 1)).await.unwrap();
 
     assert_eq!(first.sent, 2);
     assert_eq!(same_hour.sent, 0);
@@ -165,9 +165,9 @@ async fn an_accounts_daily_limit_is_shared_by_all_its_campaigns() {
     enrol_and_start(&app, &first, &first_ids).await;
     enrol_and_start(&app, &second, &second_ids).await;
 
-    let today = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
-    let later_today = app.sender.run_once(at(2026, 3, 2, 23, 0)).await.unwrap();
-    let tomorrow = app.sender.run_once(at(2026, 3, 3, 0, 30)).await.unwrap();
+    let today = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+    let later_today = app.sender.run_once(at(2027, 3, 1, 23, 0)).await.unwrap();
+    let tomorrow = app.sender.run_once(at(2027, 3, 2, 0, 30)).await.unwrap();
 
     assert_eq!(today.sent, 3);
     assert_eq!(later_today.sent, 0);
@@ -200,11 +200,11 @@ async fn a_business_day_delay_skips_the_weekend_and_the_follow_up_is_threaded() 
     let campaign = campaign(&app, &account, open_settings(), workflow).await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    // Friday 6 March 2026.
-    let friday = app.sender.run_once(at(2026, 3, 6, 10, 0)).await.unwrap();
-    let saturday = app.sender.run_once(at(2026, 3, 7, 10, 0)).await.unwrap();
-    let sunday = app.sender.run_once(at(2026, 3, 8, 12, 0)).await.unwrap();
-    let monday = app.sender.run_once(at(2026, 3, 9, 10, 0)).await.unwrap();
+    // Friday 5 March 2027.
+    let friday = app.sender.run_once(at(2027, 3, 5, 10, 0)).await.unwrap();
+    let saturday = app.sender.run_once(at(2027, 3, 6, 10, 0)).await.unwrap();
+    let sunday = app.sender.run_once(at(2027, 3, 7, 12, 0)).await.unwrap();
+    let monday = app.sender.run_once(at(2027, 3, 8, 10, 0)).await.unwrap();
 
     assert_eq!((friday.sent, saturday.sent, sunday.sent, monday.sent), (1, 0, 0, 1));
     let messages = sink.messages();
@@ -238,7 +238,7 @@ async fn a_condition_on_opening_sends_the_branch_the_contact_earned() {
     });
     let campaign = campaign(&app, &account, open_settings(), workflow).await;
     enrol_and_start(&app, &campaign, &ids).await;
-    app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     let intro_to_first = sink
         .messages()
         .into_iter()
@@ -253,8 +253,8 @@ async fn a_condition_on_opening_sends_the_branch_the_contact_earned() {
         .unwrap();
     assert_eq!(response.status(), 200);
 
-    let too_early = app.sender.run_once(at(2026, 3, 2, 11, 0)).await.unwrap();
-    let after_delay = app.sender.run_once(at(2026, 3, 2, 12, 1)).await.unwrap();
+    let too_early = app.sender.run_once(at(2027, 3, 1, 11, 0)).await.unwrap();
+    let after_delay = app.sender.run_once(at(2027, 3, 1, 12, 1)).await.unwrap();
 
     assert_eq!(too_early.sent, 0);
     assert_eq!(after_delay.sent, 2);
@@ -294,7 +294,7 @@ async fn a_contact_missing_a_variable_without_fallback_is_skipped_with_the_reaso
     ];
     enrol_and_start(&app, &campaign, &ids).await;
 
-    let outcome = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
     assert_eq!(outcome.sent, 1);
     assert_eq!(outcome.skipped, 1);
@@ -336,7 +336,7 @@ async fn a_hard_bounce_suppresses_the_contact_in_every_campaign() {
     let first = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
     enrol_and_start(&app, &first, &[gone.clone(), kept[0].clone()]).await;
 
-    let outcome = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
     assert_eq!((outcome.sent, outcome.bounced), (1, 1));
     let stats = stats(&app, &first).await;
@@ -379,11 +379,11 @@ async fn a_temporary_failure_is_retried_later_and_sent_once() {
     let campaign = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    let refused = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    let refused = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     refuse.store(false, std::sync::atomic::Ordering::SeqCst);
-    let too_soon = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
-    let retried = app.sender.run_once(at(2026, 3, 2, 10, 2)).await.unwrap();
-    let after = app.sender.run_once(at(2026, 3, 2, 12, 0)).await.unwrap();
+    let too_soon = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+    let retried = app.sender.run_once(at(2027, 3, 1, 10, 2)).await.unwrap();
+    let after = app.sender.run_once(at(2027, 3, 1, 12, 0)).await.unwrap();
 
     assert_eq!((refused.sent, refused.retried), (0, 1));
     assert_eq!(too_soon.sent, 0);
@@ -405,8 +405,8 @@ async fn a_connection_dropped_after_data_is_uncertain_and_never_resent() {
     let campaign = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    let first = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
-    let later = app.sender.run_once(at(2026, 3, 3, 10, 0)).await.unwrap();
+    let first = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+    let later = app.sender.run_once(at(2027, 3, 2, 10, 0)).await.unwrap();
 
     assert_eq!(first.uncertain, 1);
     assert_eq!(later.sent + later.uncertain + later.retried, 0);
@@ -424,7 +424,7 @@ async fn claims_left_by_a_dead_process_become_uncertain_at_start() {
     let ids = contacts(&app, "d", 1).await;
     let campaign = campaign(&app, &account, open_settings(), follow_up_workflow(json!({"hours": 1}))).await;
     enrol_and_start(&app, &campaign, &ids).await;
-    app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     // Pretend the process died while the follow-up was being handed over.
     app.database
         .write(|conn| {
@@ -437,8 +437,8 @@ async fn claims_left_by_a_dead_process_become_uncertain_at_start() {
         .await
         .unwrap();
 
-    let settled = app.sender.recover(at(2026, 3, 2, 10, 1)).await.unwrap();
-    app.sender.run_once(at(2026, 3, 2, 12, 0)).await.unwrap();
+    let settled = app.sender.recover(at(2027, 3, 1, 10, 1)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 12, 0)).await.unwrap();
 
     assert_eq!(settled, 1);
     assert_eq!(sink.message_count(), 2);
@@ -453,19 +453,19 @@ async fn pausing_stops_the_next_send_and_resuming_never_resends_a_step() {
     let ids = contacts(&app, "z", 1).await;
     let campaign = campaign(&app, &account, open_settings(), follow_up_workflow(json!({"hours": 1}))).await;
     enrol_and_start(&app, &campaign, &ids).await;
-    app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
     let paused = app
         .post(&format!("/v1/campaigns/{campaign}/pause"), &json!({}))
         .await;
     assert_eq!(body_json(paused).await["data"]["status"], "paused");
-    let while_paused = app.sender.run_once(at(2026, 3, 2, 12, 0)).await.unwrap();
+    let while_paused = app.sender.run_once(at(2027, 3, 1, 12, 0)).await.unwrap();
     let resumed = app
         .post(&format!("/v1/campaigns/{campaign}/resume"), &json!({}))
         .await;
     assert_eq!(body_json(resumed).await["data"]["status"], "active");
-    let after_resume = app.sender.run_once(at(2026, 3, 2, 12, 5)).await.unwrap();
-    let again = app.sender.run_once(at(2026, 3, 3, 12, 5)).await.unwrap();
+    let after_resume = app.sender.run_once(at(2027, 3, 1, 12, 5)).await.unwrap();
+    let again = app.sender.run_once(at(2027, 3, 2, 12, 5)).await.unwrap();
 
     assert_eq!(while_paused.sent, 0);
     assert_eq!(after_resume.sent, 1);
@@ -486,7 +486,7 @@ async fn one_click_unsubscribe_stops_the_sequence_and_every_later_campaign() {
     let ids = contacts(&app, "x", 1).await;
     let campaign = campaign(&app, &account, open_settings(), follow_up_workflow(json!({"hours": 1}))).await;
     enrol_and_start(&app, &campaign, &ids).await;
-    app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     let header = sink.messages()[0].header("List-Unsubscribe").unwrap();
     let path = link_path(&header, PUBLIC, "u").expect("unsubscribe link");
 
@@ -499,7 +499,7 @@ async fn one_click_unsubscribe_stops_the_sequence_and_every_later_campaign() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let later = app.sender.run_once(at(2026, 3, 2, 12, 0)).await.unwrap();
+    let later = app.sender.run_once(at(2027, 3, 1, 12, 0)).await.unwrap();
 
     assert_eq!(later.sent, 0);
     assert_eq!(sink.message_count(), 1);
@@ -529,7 +529,7 @@ async fn hostile_contact_values_cannot_inject_headers_or_markup() {
     .await;
     enrol_and_start(&app, &campaign, &[contact["id"].as_str().unwrap().to_owned()]).await;
 
-    app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
     let messages = sink.messages();
     assert_eq!(messages.len(), 1);
@@ -537,8 +537,12 @@ async fn hostile_contact_values_cannot_inject_headers_or_markup() {
     assert!(messages[0].header("Bcc").is_none());
     assert!(!messages[0].header("Subject").unwrap().contains('\n'));
     let text = decoded(&messages[0]);
-    assert!(!text.contains("<script>"));
-    assert!(text.contains("&lt;script&gt;"));
+    let html = text
+        .split("Content-Type: text/html")
+        .nth(1)
+        .expect("an HTML part");
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
 }
 
 #[tokio::test]
@@ -556,7 +560,7 @@ async fn a_sandbox_account_captures_the_mail_instead_of_sending_it() {
     let campaign = campaign(&app, &account, open_settings(), one_email("Hello {{firstName}}", "<p>Hi</p>")).await;
     enrol_and_start(&app, &campaign, &ids).await;
 
-    let outcome = app.sender.run_once(at(2026, 3, 2, 10, 0)).await.unwrap();
+    let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
     assert_eq!(outcome.sent, 2);
     let list = body_json(app.get("/v1/sandbox/messages").await).await;
