@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod contacts;
 mod conventions;
+mod crash;
 mod csv;
 mod docs;
 mod groups;
