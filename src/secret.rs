@@ -108,7 +108,11 @@ mod tests {
         assert_eq!(sealed[0], VERSION);
         assert!(!sealed.windows(7).any(|w| w == b"hunter2"), "not plaintext");
         assert_eq!(secrets.open(&sealed, "acc_1:smtp").unwrap(), "hunter2 ✓");
-        assert_ne!(sealed, secrets.seal("hunter2 ✓", "acc_1:smtp"), "fresh nonce");
+        assert_ne!(
+            sealed,
+            secrets.seal("hunter2 ✓", "acc_1:smtp"),
+            "fresh nonce"
+        );
     }
 
     #[test]

@@ -159,7 +159,11 @@ impl From<EmailAccount> for EmailAccountResponse {
 pub struct ServerSettingsRequest {
     /// Host name or address; the SMTP host `sandbox` (any case) captures mail in the database
     /// instead of sending it.
-    #[schema(min_length = 1, max_length = 253, pattern = r"^[^\s\x00-\x1f\x7f-\x9f]+$")]
+    #[schema(
+        min_length = 1,
+        max_length = 253,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
+    )]
     pub host: Option<String>,
     /// Port, 1 to 65535.
     #[schema(minimum = 1, maximum = 65535)]
@@ -385,7 +389,11 @@ pub async fn list(
         Some(EmailAccountSortDto::Email) => EmailAccountSortField::Email,
     };
     let order = query.order.map(Into::into).unwrap_or_default();
-    if query.email.as_ref().is_some_and(|e| e.chars().count() > 254) {
+    if query
+        .email
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 254)
+    {
         return Err(ApiError::invalid(
             "email",
             "email must be at most 254 characters",
@@ -421,7 +429,10 @@ pub async fn create(
         email: account::parse_email(&body.email)?,
         display_name: display_name(body.display_name)?,
         smtp: body.smtp.parse(Protocol::Smtp)?,
-        imap: body.imap.map(|imap| imap.parse(Protocol::Imap)).transpose()?,
+        imap: body
+            .imap
+            .map(|imap| imap.parse(Protocol::Imap))
+            .transpose()?,
         daily_limit: body
             .daily_limit
             .map_or(Ok(account::DEFAULT_DAILY_LIMIT), account::parse_daily_limit)?,
@@ -468,9 +479,16 @@ pub async fn update(
     let id = account_id(&path)?;
     let body = body.into_inner();
     let changes = EmailAccountChanges {
-        email: body.email.as_deref().map(account::parse_email).transpose()?,
+        email: body
+            .email
+            .as_deref()
+            .map(account::parse_email)
+            .transpose()?,
         display_name: body.display_name.map(display_name).transpose()?,
-        smtp: body.smtp.map(|smtp| smtp.parse(Protocol::Smtp)).transpose()?,
+        smtp: body
+            .smtp
+            .map(|smtp| smtp.parse(Protocol::Smtp))
+            .transpose()?,
         imap: body
             .imap
             .map(|imap| imap.map(|imap| imap.parse(Protocol::Imap)).transpose())

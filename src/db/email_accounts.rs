@@ -5,8 +5,8 @@
 use crate::config::Secret;
 use crate::domain::email_account::{
     AccountStatus, EmailAccount, EmailAccountChanges, EmailAccountSortField, Encryption,
-    ImapSettings, MergedServer, NewEmailAccount, PasswordChange, Protocol,
-    ServerSettings, ServerSummary, SmtpSettings,
+    ImapSettings, MergedServer, NewEmailAccount, PasswordChange, Protocol, ServerSettings,
+    ServerSummary, SmtpSettings,
 };
 use crate::domain::ids::{EmailAccountId, WorkspaceId};
 use crate::domain::listing::{Page, PageRequest, SortOrder};
@@ -521,12 +521,8 @@ pub fn load_for_test(
 ) -> Result<ConnectionSettings, Error> {
     let stored = require_stored(conn, workspace_id, id)?;
     let account = stored.account;
-    let smtp_password = open_password(
-        secrets,
-        id,
-        Protocol::Smtp,
-        stored.smtp_password.as_deref(),
-    )?;
+    let smtp_password =
+        open_password(secrets, id, Protocol::Smtp, stored.smtp_password.as_deref())?;
     let imap = match &account.imap {
         Some(imap) => {
             let password =

@@ -504,9 +504,15 @@ mod tests {
             ..ServerChanges::default()
         };
         let current = summary("smtp.example.com", 587, Encryption::Tls);
-        assert_eq!(to_ssl.merge(Protocol::Smtp, Some(&current)).unwrap().port, 465);
+        assert_eq!(
+            to_ssl.merge(Protocol::Smtp, Some(&current)).unwrap().port,
+            465
+        );
         let custom = summary("smtp.example.com", 2525, Encryption::Tls);
-        assert_eq!(to_ssl.merge(Protocol::Smtp, Some(&custom)).unwrap().port, 2525);
+        assert_eq!(
+            to_ssl.merge(Protocol::Smtp, Some(&custom)).unwrap().port,
+            2525
+        );
         let from_sandbox = ServerChanges {
             host: Some("smtp.example.com".to_owned()),
             encryption: Some(Encryption::Tls),

@@ -131,9 +131,9 @@ async fn open_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream,
             .map_err(|error| ConnectError::new(Step::Connect, format!("{host}:{port}: {error}")))
     })
     .await?;
-    stream
-        .set_nodelay(true)
-        .map_err(|error| ConnectError::new(Step::Connect, format!("setting TCP_NODELAY: {error}")))?;
+    stream.set_nodelay(true).map_err(|error| {
+        ConnectError::new(Step::Connect, format!("setting TCP_NODELAY: {error}"))
+    })?;
     Ok(stream)
 }
 
@@ -144,7 +144,10 @@ async fn tls_handshake(
     timeout: Duration,
 ) -> Result<TlsStream, ConnectError> {
     let name = ServerName::try_from(host.to_owned()).map_err(|error| {
-        ConnectError::new(Step::Tls, format!("{host} is not a valid TLS server name: {error}"))
+        ConnectError::new(
+            Step::Tls,
+            format!("{host} is not a valid TLS server name: {error}"),
+        )
     })?;
     let peer = stream.peer_addr().ok();
     let tls = within(timeout, Step::Tls, "the TLS handshake", async {

@@ -8,6 +8,7 @@ mod contacts;
 mod conventions;
 mod csv;
 mod docs;
+mod email_accounts;
 mod groups;
 mod idempotency;
 mod rate_limit;
