@@ -5,15 +5,20 @@
 use crate::helpers::{assert_error, body_json, count_rows, spawn_app, TestApp};
 use fluenzr::config::Secret;
 use fluenzr::db::email_accounts::load_for_sending;
+use fluenzr::domain::email_account::{Encryption, SmtpSettings};
 use fluenzr::domain::workspace::Plan;
 use fluenzr::secret::SecretBox;
+use fluenzr::sender::smtp::{self, Step};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 const USER: &str = "ada@example.com";
+/// Lines in the body of each message of the throughput test.
+const BODY_LINES: usize = 30;
 const PASSWORD: &str = "correct horse battery staple";
 
 /// The `data` of a successful JSON answer, after checking its status.
@@ -142,7 +147,21 @@ impl SmtpPeer {
                         } else if upper.starts_with("QUIT") {
                             let _ = write.write_all(b"221 2.0.0 Bye\r\n").await;
                             break;
-                        } else if upper.starts_with("NOOP") || upper.starts_with("RSET") {
+                        } else if upper == "DATA" {
+                            let _ = write
+                                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                                .await;
+                            while let Ok(Some(body)) = lines.next_line().await {
+                                if body == "." {
+                                    break;
+                                }
+                            }
+                            "250 2.0.0 Queued\r\n".to_owned()
+                        } else if upper.starts_with("NOOP")
+                            || upper.starts_with("RSET")
+                            || upper.starts_with("MAIL FROM")
+                            || upper.starts_with("RCPT TO")
+                        {
                             "250 2.0.0 OK\r\n".to_owned()
                         } else {
                             "502 5.5.2 Command not recognized\r\n".to_owned()
@@ -939,6 +958,77 @@ async fn imap_settings_are_checked_with_a_login() {
     );
     assert_eq!(result["ok"], true);
     assert_eq!(fetch(&app, &account).await["status"], "active");
+}
+
+#[tokio::test]
+async fn one_connection_sends_many_messages_quickly() {
+    let peer = SmtpPeer::start(false).await;
+    let settings = SmtpSettings {
+        host: "127.0.0.1".to_owned(),
+        port: peer.port,
+        username: Some(USER.to_owned()),
+        password: Some(Secret::new(PASSWORD.to_owned())),
+        encryption: Encryption::None,
+    };
+    let mut connection = smtp::connect(&settings, "example.com", Duration::from_secs(5))
+        .await
+        .expect("connected and authenticated");
+    let envelope = lettre::address::Envelope::new(
+        Some("ada@example.com".parse().unwrap()),
+        vec!["bob@example.com".parse().unwrap()],
+    )
+    .unwrap();
+    let mut message =
+        b"Subject: Hello\r\nFrom: ada@example.com\r\nTo: bob@example.com\r\n\r\n".to_vec();
+    for _ in 0..BODY_LINES {
+        message.extend_from_slice(b"Hi Bob, a line of a longer message body.\r\n");
+    }
+    let started = Instant::now();
+    for _ in 0..100 {
+        connection
+            .send(&envelope, &message)
+            .await
+            .expect("accepted");
+    }
+    // At the ~22 messages/s of a connection waiting on delayed ACKs this would take 4.5 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let _ = connection.quit().await;
+    assert!(peer.saw("AUTH PLAIN"));
+}
+
+#[tokio::test]
+async fn connect_reports_the_failing_step() {
+    let peer = SmtpPeer::start(false).await;
+    let mut settings = SmtpSettings {
+        host: "127.0.0.1".to_owned(),
+        port: peer.port,
+        username: Some(USER.to_owned()),
+        password: Some(Secret::new("wrong".to_owned())),
+        encryption: Encryption::None,
+    };
+    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(error.step, Step::Auth, "{error}");
+    assert!(error.message.starts_with("535 "), "{error}");
+    assert!(!error.message.contains("wrong"), "{error}");
+    settings.encryption = Encryption::Tls;
+    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(error.step, Step::Tls, "{error}");
+    settings.port = closed_port().await;
+    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(error.step, Step::Connect, "{error}");
 }
 
 // ---------- documentation ----------
