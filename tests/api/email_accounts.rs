@@ -5,7 +5,7 @@
 use crate::helpers::{assert_error, body_json, count_rows, spawn_app, TestApp};
 use fluenzr::config::Secret;
 use fluenzr::db::email_accounts::load_for_sending;
-use fluenzr::domain::email_account::{Encryption, SmtpSettings};
+use fluenzr::domain::email_account::{Encryption, ImapSettings, SmtpSettings};
 use fluenzr::domain::workspace::Plan;
 use fluenzr::secret::SecretBox;
 use fluenzr::sender::smtp::{self, Step};
@@ -1022,6 +1022,33 @@ async fn connect_reports_the_failing_step() {
         .await
         .err()
         .expect("refused");
+    assert_eq!(error.step, Step::Tls, "{error}");
+    settings.encryption = Encryption::Ssl;
+    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
+        .await
+        .err()
+        .expect("a plaintext greeting is no TLS handshake");
+    assert_eq!(error.step, Step::Tls, "{error}");
+    let refusing = SmtpPeer::start(true).await;
+    settings.port = refusing.port;
+    settings.encryption = Encryption::Tls;
+    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
+        .await
+        .err()
+        .expect("STARTTLS offered but refused");
+    assert_eq!(error.step, Step::Tls, "{error}");
+    assert!(error.message.contains("502"), "{error}");
+    assert!(refusing.saw("STARTTLS") && !refusing.saw("AUTH"));
+    let imap = ImapSettings {
+        host: "127.0.0.1".to_owned(),
+        port: imap_peer().await,
+        username: Some(USER.to_owned()),
+        password: Some(Secret::new(PASSWORD.to_owned())),
+        encryption: Encryption::Ssl,
+    };
+    let error = smtp::test_imap(&imap, Duration::from_secs(5))
+        .await
+        .unwrap_err();
     assert_eq!(error.step, Step::Tls, "{error}");
     settings.port = closed_port().await;
     let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
