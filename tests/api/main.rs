@@ -1,11 +1,13 @@
 //! The integration suite: one binary, real HTTP against the real application on a fresh database.
 
 mod helpers;
+mod smtp_sink;
 
 mod auth;
 mod cli;
 mod contacts;
 mod conventions;
+mod crash;
 mod csv;
 mod docs;
 mod email_accounts;
