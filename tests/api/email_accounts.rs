@@ -1,8 +1,9 @@
 //! /v1/email-accounts: CRUD, validation, write-only passwords sealed at rest, partial updates,
-//! workspace isolation, the delete guard, and the connection test against real SMTP and IMAP
-//! peers on loopback (small scripted servers speaking the protocols over TCP).
+//! workspace isolation, the delete guard, and the connection test against real peers on
+//! loopback: the SMTP sink of the test support code and a small scripted IMAP server.
 
 use crate::helpers::{assert_error, body_json, count_rows, spawn_app, TestApp};
+use crate::smtp_sink::{SinkConfig, SmtpSink};
 use fluenzr::config::Secret;
 use fluenzr::db::email_accounts::load_for_sending;
 use fluenzr::domain::email_account::{Encryption, ImapSettings, SmtpSettings};
@@ -11,7 +12,6 @@ use fluenzr::secret::SecretBox;
 use fluenzr::sender::smtp::{self, Step};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -81,108 +81,14 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
-fn base64(input: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let bytes = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(TABLE[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// A scripted SMTP server on loopback: greets, answers EHLO (with or without STARTTLS), checks
-/// AUTH PLAIN against one user, and records every command line it receives.
-struct SmtpPeer {
-    port: u16,
-    commands: Arc<Mutex<Vec<String>>>,
-}
-
-impl SmtpPeer {
-    async fn start(offers_starttls: bool) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let commands = Arc::new(Mutex::new(Vec::new()));
-        let log = commands.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let log = log.clone();
-                tokio::spawn(async move {
-                    let (read, mut write) = stream.into_split();
-                    let mut lines = BufReader::new(read).lines();
-                    let _ = write.write_all(b"220 peer.test ESMTP ready\r\n").await;
-                    let expected = format!(
-                        "AUTH PLAIN {}",
-                        base64(format!("\0{USER}\0{PASSWORD}").as_bytes())
-                    );
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        log.lock().unwrap().push(line.clone());
-                        let upper = line.to_ascii_uppercase();
-                        let reply = if upper.starts_with("EHLO") {
-                            let tls = if offers_starttls {
-                                "250-STARTTLS\r\n"
-                            } else {
-                                ""
-                            };
-                            format!(
-                                "250-peer.test\r\n{tls}250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
-                            )
-                        } else if upper.starts_with("AUTH") {
-                            if line == expected {
-                                "235 2.7.0 Authentication successful\r\n".to_owned()
-                            } else {
-                                "535 5.7.8 Authentication credentials invalid\r\n".to_owned()
-                            }
-                        } else if upper.starts_with("QUIT") {
-                            let _ = write.write_all(b"221 2.0.0 Bye\r\n").await;
-                            break;
-                        } else if upper == "DATA" {
-                            let _ = write
-                                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                                .await;
-                            while let Ok(Some(body)) = lines.next_line().await {
-                                if body == "." {
-                                    break;
-                                }
-                            }
-                            "250 2.0.0 Queued\r\n".to_owned()
-                        } else if upper.starts_with("NOOP")
-                            || upper.starts_with("RSET")
-                            || upper.starts_with("MAIL FROM")
-                            || upper.starts_with("RCPT TO")
-                        {
-                            "250 2.0.0 OK\r\n".to_owned()
-                        } else {
-                            "502 5.5.2 Command not recognized\r\n".to_owned()
-                        };
-                        if write.write_all(reply.as_bytes()).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-        });
-        Self { port, commands }
-    }
-
-    fn saw(&self, prefix: &str) -> bool {
-        self.commands
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|line| line.to_ascii_uppercase().starts_with(prefix))
-    }
+/// The real SMTP sink of the test support code, requiring AUTH with `USER`/`PASSWORD`.
+async fn sink_with_auth(starttls: bool) -> SmtpSink {
+    SmtpSink::start(SinkConfig {
+        auth: Some((USER.to_owned(), PASSWORD.to_owned())),
+        starttls,
+        ..SinkConfig::default()
+    })
+    .await
 }
 
 /// A scripted IMAP server on loopback (plaintext): greeting, LOGIN for one user, LOGOUT.
@@ -831,36 +737,42 @@ async fn a_refused_connection_fails_at_the_connect_step_and_is_recorded() {
 }
 
 #[tokio::test]
-async fn a_server_without_starttls_fails_at_the_tls_step_before_any_credentials_are_sent() {
+async fn a_server_without_starttls_fails_at_the_tls_step() {
     let app = spawn_app().await;
-    let peer = SmtpPeer::start(false).await;
-    let account = create(&app, plain_account(peer.port, "tls", PASSWORD)).await;
+    let sink = sink_with_auth(false).await;
+    let account = create(&app, plain_account(sink.port(), "tls", PASSWORD)).await;
     let result = run_test(&app, &account).await;
     assert_eq!(result["smtp"]["step"], "tls", "{result}");
+    let error = result["smtp"]["error"].as_str().unwrap();
+    assert!(error.contains("STARTTLS"), "{error}");
+    assert_eq!(sink.connections(), 1, "the test reached the sink");
+    assert_eq!(fetch(&app, &account).await["status"], "error");
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_fails_at_the_tls_step() {
+    let app = spawn_app().await;
+    let sink = sink_with_auth(true).await;
+    let account = create(&app, plain_account(sink.port(), "tls", PASSWORD)).await;
+    let result = run_test(&app, &account).await;
+    assert_eq!(result["smtp"]["step"], "tls", "{result}");
+    let error = result["smtp"]["error"].as_str().unwrap();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    let stored = fetch(&app, &account).await;
     assert!(
-        result["smtp"]["error"]
+        stored["lastError"]
             .as_str()
             .unwrap()
-            .contains("STARTTLS"),
-        "{result}"
+            .starts_with("SMTP tls: "),
+        "{stored}"
     );
-    assert!(
-        peer.saw("EHLO EXAMPLE.COM"),
-        "EHLO names the account's domain: {:?}",
-        peer.commands
-    );
-    assert!(
-        !peer.saw("AUTH"),
-        "no credentials over an unprotected connection"
-    );
-    assert_eq!(fetch(&app, &account).await["status"], "error");
 }
 
 #[tokio::test]
 async fn wrong_credentials_fail_at_the_auth_step_with_the_servers_reply() {
     let app = spawn_app().await;
-    let peer = SmtpPeer::start(false).await;
-    let account = create(&app, plain_account(peer.port, "none", "wrong password")).await;
+    let sink = sink_with_auth(false).await;
+    let account = create(&app, plain_account(sink.port(), "none", "wrong password")).await;
     let result = run_test(&app, &account).await;
     assert_eq!(result["smtp"]["step"], "auth", "{result}");
     assert_eq!(result["ok"], false);
@@ -871,29 +783,27 @@ async fn wrong_credentials_fail_at_the_auth_step_with_the_servers_reply() {
     );
     let stored = fetch(&app, &account).await;
     assert_eq!(stored["status"], "error");
-    assert!(
-        stored["lastError"]
-            .as_str()
-            .unwrap()
-            .starts_with("SMTP auth: 535"),
-        "{stored}"
-    );
-    assert!(!stored["lastError"]
-        .as_str()
-        .unwrap()
-        .contains("wrong password"));
+    let last_error = stored["lastError"].as_str().unwrap();
+    assert!(last_error.starts_with("SMTP auth: 535"), "{stored}");
+    assert!(!last_error.contains("wrong password"));
 }
 
 #[tokio::test]
 async fn the_right_credentials_pass_and_clear_a_previous_error() {
     let app = spawn_app().await;
-    let peer = SmtpPeer::start(false).await;
-    let account = create(&app, plain_account(peer.port, "none", "wrong password")).await;
+    let sink = sink_with_auth(false).await;
+    let account = create(&app, plain_account(sink.port(), "none", "wrong password")).await;
     run_test(&app, &account).await;
     assert_eq!(fetch(&app, &account).await["status"], "error");
     // Fixing the password resets the status; the next test confirms it.
     let fixed = put(&app, &account, json!({"smtp": {"password": PASSWORD}})).await;
     assert_eq!(fixed["status"], "active");
+    assert_eq!(fixed["lastError"], Value::Null);
+    run_test(&app, &account).await;
+    // Break it again, then prove the stored password is what makes the next test pass.
+    put(&app, &account, json!({"smtp": {"password": "wrong again"}})).await;
+    assert_eq!(run_test(&app, &account).await["ok"], false);
+    put(&app, &account, json!({"smtp": {"password": PASSWORD}})).await;
     let result = run_test(&app, &account).await;
     assert_eq!(
         result,
@@ -902,8 +812,8 @@ async fn the_right_credentials_pass_and_clear_a_previous_error() {
     let stored = fetch(&app, &account).await;
     assert_eq!(stored["status"], "active");
     assert_eq!(stored["lastError"], Value::Null);
-    assert!(peer.saw("AUTH PLAIN"));
-    assert!(peer.saw("QUIT"), "the test connection is closed politely");
+    assert_eq!(sink.connections(), 4);
+    assert_eq!(sink.message_count(), 0, "a test sends no mail");
 }
 
 #[tokio::test]
@@ -960,16 +870,20 @@ async fn imap_settings_are_checked_with_a_login() {
     assert_eq!(fetch(&app, &account).await["status"], "active");
 }
 
+fn sink_settings(port: u16, password: &str, encryption: Encryption) -> SmtpSettings {
+    SmtpSettings {
+        host: "127.0.0.1".to_owned(),
+        port,
+        username: Some(USER.to_owned()),
+        password: Some(Secret::new(password.to_owned())),
+        encryption,
+    }
+}
+
 #[tokio::test]
 async fn one_connection_sends_many_messages_quickly() {
-    let peer = SmtpPeer::start(false).await;
-    let settings = SmtpSettings {
-        host: "127.0.0.1".to_owned(),
-        port: peer.port,
-        username: Some(USER.to_owned()),
-        password: Some(Secret::new(PASSWORD.to_owned())),
-        encryption: Encryption::None,
-    };
+    let sink = sink_with_auth(false).await;
+    let settings = sink_settings(sink.port(), PASSWORD, Encryption::None);
     let mut connection = smtp::connect(&settings, "example.com", Duration::from_secs(5))
         .await
         .expect("connected and authenticated");
@@ -991,54 +905,45 @@ async fn one_connection_sends_many_messages_quickly() {
             .expect("accepted");
     }
     // At the ~22 messages/s of a connection waiting on delayed ACKs this would take 4.5 s.
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
     let _ = connection.quit().await;
-    assert!(peer.saw("AUTH PLAIN"));
+    let received = sink.wait_for(100, Duration::from_secs(5)).await;
+    assert_eq!(received[0].header("Subject").as_deref(), Some("Hello"));
+    assert_eq!(sink.connections(), 1, "one connection for every message");
 }
 
 #[tokio::test]
 async fn connect_reports_the_failing_step() {
-    let peer = SmtpPeer::start(false).await;
-    let mut settings = SmtpSettings {
-        host: "127.0.0.1".to_owned(),
-        port: peer.port,
-        username: Some(USER.to_owned()),
-        password: Some(Secret::new("wrong".to_owned())),
-        encryption: Encryption::None,
+    let sink = sink_with_auth(false).await;
+    let attempt = |settings: SmtpSettings| async move {
+        smtp::connect(&settings, "example.com", Duration::from_secs(5))
+            .await
+            .err()
+            .expect("the connection fails")
     };
-    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
-        .await
-        .err()
-        .expect("refused");
+    let error = attempt(sink_settings(sink.port(), "wrong", Encryption::None)).await;
     assert_eq!(error.step, Step::Auth, "{error}");
     assert!(error.message.starts_with("535 "), "{error}");
     assert!(!error.message.contains("wrong"), "{error}");
-    settings.encryption = Encryption::Tls;
-    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
-        .await
-        .err()
-        .expect("refused");
-    assert_eq!(error.step, Step::Tls, "{error}");
-    settings.encryption = Encryption::Ssl;
-    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
-        .await
-        .err()
-        .expect("a plaintext greeting is no TLS handshake");
-    assert_eq!(error.step, Step::Tls, "{error}");
-    let refusing = SmtpPeer::start(true).await;
-    settings.port = refusing.port;
-    settings.encryption = Encryption::Tls;
-    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
-        .await
-        .err()
-        .expect("STARTTLS offered but refused");
-    assert_eq!(error.step, Step::Tls, "{error}");
-    assert!(error.message.contains("502"), "{error}");
-    assert!(refusing.saw("STARTTLS") && !refusing.saw("AUTH"));
+    let error = attempt(sink_settings(sink.port(), PASSWORD, Encryption::Tls)).await;
+    assert_eq!(error.step, Step::Tls, "no STARTTLS offered: {error}");
+    let error = attempt(sink_settings(sink.port(), PASSWORD, Encryption::Ssl)).await;
+    assert_eq!(
+        error.step,
+        Step::Tls,
+        "a plaintext greeting is no TLS handshake: {error}"
+    );
+    let tls_sink = sink_with_auth(true).await;
+    let error = attempt(sink_settings(tls_sink.port(), PASSWORD, Encryption::Tls)).await;
+    assert_eq!(error.step, Step::Tls, "self-signed certificate: {error}");
+    let error = attempt(sink_settings(
+        closed_port().await,
+        PASSWORD,
+        Encryption::None,
+    ))
+    .await;
+    assert_eq!(error.step, Step::Connect, "{error}");
     let imap = ImapSettings {
         host: "127.0.0.1".to_owned(),
         port: imap_peer().await,
@@ -1050,12 +955,6 @@ async fn connect_reports_the_failing_step() {
         .await
         .unwrap_err();
     assert_eq!(error.step, Step::Tls, "{error}");
-    settings.port = closed_port().await;
-    let error = smtp::connect(&settings, "example.com", Duration::from_secs(5))
-        .await
-        .err()
-        .expect("refused");
-    assert_eq!(error.step, Step::Connect, "{error}");
 }
 
 // ---------- documentation ----------
