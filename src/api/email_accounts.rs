@@ -149,10 +149,10 @@ impl From<EmailAccount> for EmailAccountResponse {
     }
 }
 
-/// SMTP or IMAP settings in a request. On create, `host` is required; an omitted `encryption`
-/// is `tls` for SMTP (`none` for the sandbox) and `ssl` for IMAP; an omitted `port` follows the
-/// encryption (SMTP 587/465/25, IMAP 143/993/143; 0 for the sandbox). On update, given fields
-/// replace the stored ones, an omitted `password` keeps the stored one and `null` clears it.
+/// Changes to SMTP or IMAP settings: given fields replace the stored ones, an omitted `password`
+/// keeps the stored one and `null` clears it. An omitted `port` keeps the stored one, unless it
+/// was the default of an `encryption` that changes, in which case it follows the new default.
+/// Adding IMAP to an account without it needs a `host`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(example = json!({"host": "smtp.example.com", "port": 587, "username": "ada@example.com", "password": "app-password", "encryption": "tls"}))]
@@ -179,6 +179,50 @@ pub struct ServerSettingsRequest {
     /// `tls` (STARTTLS), `ssl` (implicit TLS) or `none`.
     #[schema(value_type = Option<EncryptionDto>)]
     pub encryption: Option<String>,
+}
+
+/// SMTP or IMAP settings of a new account: `host` is required; an omitted `encryption` is
+/// `tls` for SMTP (`none` for the sandbox) and `ssl` for IMAP; an omitted `port` follows the
+/// encryption (SMTP 587/465/25, IMAP 143/993/143; 0 for the sandbox).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"host": "smtp.example.com", "port": 587, "username": "ada@example.com", "password": "app-password", "encryption": "tls"}))]
+pub struct NewServerSettingsRequest {
+    /// Host name or address; the SMTP host `sandbox` (any case) captures mail in the database
+    /// instead of sending it.
+    #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 253,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
+    )]
+    pub host: String,
+    /// Port, 1 to 65535.
+    #[schema(minimum = 1, maximum = 65535)]
+    pub port: Option<i64>,
+    /// User name (`null` or empty: no authentication).
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    pub username: Option<String>,
+    /// Password, write-only: stored encrypted, never returned.
+    #[schema(max_length = 1024, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$", write_only)]
+    pub password: Option<String>,
+    /// `tls` (STARTTLS), `ssl` (implicit TLS) or `none`.
+    #[schema(value_type = Option<EncryptionDto>)]
+    pub encryption: Option<String>,
+}
+
+impl NewServerSettingsRequest {
+    fn parse(self, protocol: Protocol) -> Result<ServerChanges, Error> {
+        ServerSettingsRequest {
+            host: Some(self.host),
+            port: self.port,
+            username: self.username.map(Some),
+            password: self.password.map(Some),
+            encryption: self.encryption,
+        }
+        .parse(protocol)
+    }
 }
 
 impl ServerSettingsRequest {
@@ -224,15 +268,15 @@ impl ServerSettingsRequest {
 #[schema(example = json!({"email": "ada@example.com", "displayName": "Ada Lovelace", "smtp": {"host": "smtp.example.com", "port": 587, "username": "ada@example.com", "password": "app-password", "encryption": "tls"}, "imap": {"host": "imap.example.com", "username": "ada@example.com", "password": "app-password", "encryption": "ssl"}, "dailyLimit": 500}))]
 pub struct CreateEmailAccountRequest {
     /// Sender address.
-    #[schema(max_length = 254)]
+    #[schema(format = "idn-email", max_length = 254)]
     pub email: String,
     /// Sender name for `From` (no line breaks).
     #[schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub display_name: Option<String>,
-    /// Outgoing server; `host` is required.
-    pub smtp: ServerSettingsRequest,
-    /// Inbox for replies and bounces (`host` required when given).
-    pub imap: Option<ServerSettingsRequest>,
+    /// Outgoing server.
+    pub smtp: NewServerSettingsRequest,
+    /// Inbox for replies and bounces.
+    pub imap: Option<NewServerSettingsRequest>,
     /// Most messages per day, 1 to 100000 (default 500).
     #[schema(minimum = 1, maximum = 100000)]
     pub daily_limit: Option<i64>,
@@ -246,7 +290,7 @@ pub struct CreateEmailAccountRequest {
 #[schema(example = json!({"displayName": "Ada L.", "smtp": {"password": "new-app-password"}, "imap": null, "dailyLimit": 200}))]
 pub struct UpdateEmailAccountRequest {
     /// New sender address.
-    #[schema(max_length = 254)]
+    #[schema(format = "idn-email", max_length = 254)]
     pub email: Option<String>,
     /// New sender name.
     #[serde(default, deserialize_with = "double_option")]

@@ -352,3 +352,33 @@ where
     let _ = tokio::time::timeout(timeout, session.logout()).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_are_opened_with_nodelay() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stream = open_tcp("127.0.0.1", port, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(stream.nodelay().unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error_naming_the_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let error = open_tcp("127.0.0.1", port, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert_eq!(error.step, Step::Connect);
+        assert!(
+            error.message.contains(&format!("127.0.0.1:{port}")),
+            "{error}"
+        );
+    }
+}

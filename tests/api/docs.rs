@@ -53,11 +53,15 @@ async fn openapi(address: &str) -> Value {
     body_json(response).await
 }
 
-/// (method, path) of every operation of the document under /v1/contacts and /v1/groups.
+/// (method, path) of every operation of the document under /v1/contacts, /v1/groups and
+/// /v1/email-accounts.
 fn documented_operations(document: &Value) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
-        if !(path.starts_with("/v1/contacts") || path.starts_with("/v1/groups")) {
+        if !(path.starts_with("/v1/contacts")
+            || path.starts_with("/v1/groups")
+            || path.starts_with("/v1/email-accounts"))
+        {
             continue;
         }
         for method in HTTP_METHODS {

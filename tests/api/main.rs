@@ -10,6 +10,7 @@ mod conventions;
 mod crash;
 mod csv;
 mod docs;
+mod email_accounts;
 mod groups;
 mod idempotency;
 mod rate_limit;
