@@ -10,4 +10,5 @@ pub mod listing;
 pub mod template;
 pub mod text;
 pub mod time;
+pub mod workflow;
 pub mod workspace;
