@@ -7,6 +7,7 @@ pub mod email;
 pub mod group;
 pub mod ids;
 pub mod listing;
+pub mod schedule;
 pub mod template;
 pub mod text;
 pub mod time;
