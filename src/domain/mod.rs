@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod contact;
 pub mod email;
 pub mod group;
+pub mod html;
 pub mod ids;
 pub mod listing;
 pub mod schedule;
