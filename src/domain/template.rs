@@ -1,5 +1,5 @@
 //! Personalisation: `{{name}}` and `{{name|fallback}}` in subjects and bodies, compiled once
-//! (through minijinja) and rendered for each contact.
+//! (by the template engine) and rendered for each contact.
 
 use crate::domain::contact::Contact;
 use chrono::{DateTime, Datelike, Utc};
@@ -145,7 +145,7 @@ fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
 }
 
-/// Writes `text` as a minijinja string literal.
+/// Writes `text` as a string literal of the template engine.
 fn push_string_literal(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
@@ -209,7 +209,7 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     Ok(environment)
 }
 
-/// Escapes the five HTML-significant characters (and leaves `/` alone, unlike minijinja's own
+/// Escapes the five HTML-significant characters (and leaves `/` alone, unlike the engine's own
 /// escaping, so links stay readable in the message source).
 fn escape_html_into(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     let mut start = 0;
