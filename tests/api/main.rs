@@ -4,6 +4,7 @@ mod helpers;
 mod smtp_sink;
 
 mod auth;
+mod campaign_fixtures;
 mod cli;
 mod contacts;
 mod conventions;
@@ -14,7 +15,6 @@ mod email_accounts;
 mod groups;
 mod idempotency;
 mod rate_limit;
-mod campaign_fixtures;
 mod sandbox;
 mod sending;
 mod sending_fixtures;

@@ -47,14 +47,23 @@ async fn a_started_campaign_sends_each_contact_its_personalised_email_exactly_on
     let message_id = first.message_id.clone().unwrap();
     assert!(message_id.starts_with('<') && message_id.ends_with("@sender.test>"));
     let unsubscribe = first.header("List-Unsubscribe").unwrap();
-    assert!(unsubscribe.contains(&format!("<{PUBLIC}/u/")), "{unsubscribe}");
-    assert!(unsubscribe.contains("mailto:sales@sender.test"), "{unsubscribe}");
+    assert!(
+        unsubscribe.contains(&format!("<{PUBLIC}/u/")),
+        "{unsubscribe}"
+    );
+    assert!(
+        unsubscribe.contains("mailto:sales@sender.test"),
+        "{unsubscribe}"
+    );
     assert_eq!(
         first.header("List-Unsubscribe-Post").unwrap(),
         "List-Unsubscribe=One-Click"
     );
     let content_type = first.header("Content-Type").unwrap();
-    assert!(content_type.starts_with("multipart/alternative"), "{content_type}");
+    assert!(
+        content_type.starts_with("multipart/alternative"),
+        "{content_type}"
+    );
     let text = decoded(first);
     assert!(text.contains("text/plain"));
     assert!(text.contains("Hi Name1, see"));
@@ -65,7 +74,10 @@ async fn a_started_campaign_sends_each_contact_its_personalised_email_exactly_on
     assert_eq!(stats["sent"], 2);
     assert_eq!(stats["delivered"], 2);
     let progress = progress(&app, &campaign).await;
-    assert!(progress.iter().all(|p| p["status"] == "completed"), "{progress:?}");
+    assert!(
+        progress.iter().all(|p| p["status"] == "completed"),
+        "{progress:?}"
+    );
     let body = body_json(app.get(&format!("/v1/campaigns/{campaign}")).await).await;
     assert_eq!(body["data"]["status"], "completed");
 }
@@ -76,7 +88,13 @@ async fn the_same_contact_and_node_get_the_same_message_id_and_the_ids_differ_be
     let sink = SmtpSink::start_default().await;
     let account = smtp_account(&app, sink.port(), 1000).await;
     let ids = contacts(&app, "m", 2).await;
-    let campaign = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hi", "<p>Hi</p>"),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
     app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     let messages = sink.messages();
@@ -160,8 +178,20 @@ async fn an_accounts_daily_limit_is_shared_by_all_its_campaigns() {
     let account = smtp_account(&app, sink.port(), 3).await;
     let first_ids = contacts(&app, "a", 2).await;
     let second_ids = contacts(&app, "b", 2).await;
-    let first = campaign(&app, &account, open_settings(), one_email("One", "<p>1</p>")).await;
-    let second = campaign(&app, &account, open_settings(), one_email("Two", "<p>2</p>")).await;
+    let first = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("One", "<p>1</p>"),
+    )
+    .await;
+    let second = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Two", "<p>2</p>"),
+    )
+    .await;
     enrol_and_start(&app, &first, &first_ids).await;
     enrol_and_start(&app, &second, &second_ids).await;
 
@@ -206,12 +236,18 @@ async fn a_business_day_delay_skips_the_weekend_and_the_follow_up_is_threaded() 
     let sunday = app.sender.run_once(at(2027, 3, 7, 12, 0)).await.unwrap();
     let monday = app.sender.run_once(at(2027, 3, 8, 10, 0)).await.unwrap();
 
-    assert_eq!((friday.sent, saturday.sent, sunday.sent, monday.sent), (1, 0, 0, 1));
+    assert_eq!(
+        (friday.sent, saturday.sent, sunday.sent, monday.sent),
+        (1, 0, 0, 1)
+    );
     let messages = sink.messages();
     let first_id = messages[0].message_id.clone().unwrap();
     assert_eq!(messages[1].header("Subject").unwrap(), "Re: Quick question");
     assert_eq!(messages[1].header("In-Reply-To").unwrap(), first_id);
-    assert!(messages[1].header("References").unwrap().contains(&first_id));
+    assert!(messages[1]
+        .header("References")
+        .unwrap()
+        .contains(&first_id));
 }
 
 #[tokio::test]
@@ -266,8 +302,14 @@ async fn a_condition_on_opening_sends_the_branch_the_contact_earned() {
             .map(|m| m.header("Subject").unwrap())
             .collect::<Vec<_>>()
     };
-    assert_eq!(subject_for("c1@example.test"), ["Intro", "Thanks for reading"]);
-    assert_eq!(subject_for("c2@example.test"), ["Intro", "Did you see this?"]);
+    assert_eq!(
+        subject_for("c1@example.test"),
+        ["Intro", "Thanks for reading"]
+    );
+    assert_eq!(
+        subject_for("c2@example.test"),
+        ["Intro", "Did you see this?"]
+    );
 }
 
 #[tokio::test]
@@ -308,7 +350,10 @@ async fn a_contact_missing_a_variable_without_fallback_is_skipped_with_the_reaso
         .find(|p| p["email"] == "lacks@example.test")
         .unwrap();
     assert_eq!(skipped["status"], "failed");
-    assert!(skipped["reason"].as_str().unwrap().contains("{{jobTitle}}"), "{skipped}");
+    assert!(
+        skipped["reason"].as_str().unwrap().contains("{{jobTitle}}"),
+        "{skipped}"
+    );
 }
 
 #[tokio::test]
@@ -333,7 +378,13 @@ async fn a_hard_bounce_suppresses_the_contact_in_every_campaign() {
         .unwrap()
         .to_owned();
     let kept = contacts(&app, "k", 1).await;
-    let first = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
+    let first = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hi", "<p>Hi</p>"),
+    )
+    .await;
     enrol_and_start(&app, &first, &[gone.clone(), kept[0].clone()]).await;
 
     let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
@@ -346,7 +397,13 @@ async fn a_hard_bounce_suppresses_the_contact_in_every_campaign() {
     assert_eq!(stats["bounceRate"], 50.0);
     let contact = body_json(app.get(&format!("/v1/contacts/{gone}")).await).await;
     assert_eq!(contact["data"]["status"], "bounced");
-    let second = campaign(&app, &account, open_settings(), one_email("Again", "<p>Hi</p>")).await;
+    let second = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Again", "<p>Hi</p>"),
+    )
+    .await;
     let response = app
         .post(
             &format!("/v1/campaigns/{second}/contacts"),
@@ -376,7 +433,13 @@ async fn a_temporary_failure_is_retried_later_and_sent_once() {
     .await;
     let account = smtp_account(&app, sink.port(), 1000).await;
     let ids = contacts(&app, "r", 1).await;
-    let campaign = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hi", "<p>Hi</p>"),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
 
     let refused = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
@@ -402,7 +465,13 @@ async fn a_connection_dropped_after_data_is_uncertain_and_never_resent() {
     .await;
     let account = smtp_account(&app, sink.port(), 1000).await;
     let ids = contacts(&app, "u", 1).await;
-    let campaign = campaign(&app, &account, open_settings(), one_email("Hi", "<p>Hi</p>")).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hi", "<p>Hi</p>"),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
 
     let first = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
@@ -422,7 +491,13 @@ async fn claims_left_by_a_dead_process_become_uncertain_at_start() {
     let sink = SmtpSink::start_default().await;
     let account = smtp_account(&app, sink.port(), 1000).await;
     let ids = contacts(&app, "d", 1).await;
-    let campaign = campaign(&app, &account, open_settings(), follow_up_workflow(json!({"hours": 1}))).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        follow_up_workflow(json!({"hours": 1})),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
     app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     // Pretend the process died while the follow-up was being handed over.
@@ -451,7 +526,13 @@ async fn pausing_stops_the_next_send_and_resuming_never_resends_a_step() {
     let sink = SmtpSink::start_default().await;
     let account = smtp_account(&app, sink.port(), 1000).await;
     let ids = contacts(&app, "z", 1).await;
-    let campaign = campaign(&app, &account, open_settings(), follow_up_workflow(json!({"hours": 1}))).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        follow_up_workflow(json!({"hours": 1})),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
     app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
@@ -484,7 +565,13 @@ async fn one_click_unsubscribe_stops_the_sequence_and_every_later_campaign() {
     let sink = SmtpSink::start_default().await;
     let account = smtp_account(&app, sink.port(), 1000).await;
     let ids = contacts(&app, "x", 1).await;
-    let campaign = campaign(&app, &account, open_settings(), follow_up_workflow(json!({"hours": 1}))).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        follow_up_workflow(json!({"hours": 1})),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
     app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
     let header = sink.messages()[0].header("List-Unsubscribe").unwrap();
@@ -527,7 +614,12 @@ async fn hostile_contact_values_cannot_inject_headers_or_markup() {
         one_email("Hi {{note}}", "<p>{{html}}</p>"),
     )
     .await;
-    enrol_and_start(&app, &campaign, &[contact["id"].as_str().unwrap().to_owned()]).await;
+    enrol_and_start(
+        &app,
+        &campaign,
+        &[contact["id"].as_str().unwrap().to_owned()],
+    )
+    .await;
 
     app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
 
@@ -555,9 +647,18 @@ async fn a_sandbox_account_captures_the_mail_instead_of_sending_it() {
         )
         .await;
     assert_eq!(account.status(), 201);
-    let account = body_json(account).await["data"]["id"].as_str().unwrap().to_owned();
+    let account = body_json(account).await["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let ids = contacts(&app, "s", 2).await;
-    let campaign = campaign(&app, &account, open_settings(), one_email("Hello {{firstName}}", "<p>Hi</p>")).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hello {{firstName}}", "<p>Hi</p>"),
+    )
+    .await;
     enrol_and_start(&app, &campaign, &ids).await;
 
     let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
