@@ -4,6 +4,10 @@ mod helpers;
 mod smtp_sink;
 
 mod auth;
+// Shared with the sending tests, which use every fixture.
+#[allow(dead_code)]
+mod campaign_fixtures;
+mod campaigns;
 mod cli;
 mod contacts;
 mod conventions;
