@@ -1848,7 +1848,8 @@ async fn the_preview_renders_an_email_for_a_contact_with_fallbacks_and_the_unsub
     assert_eq!(broken["subject"], Value::Null);
     let reason = broken["reason"].as_str().unwrap();
     assert!(reason.contains("company"), "{reason}");
-    // The follow-up only uses fallbacks, so it renders for the same contact.
+    // The follow-up only uses fallbacks, but it replies to the first email, which this contact
+    // cannot be sent: the reason names that email.
     let follow_up = data(
         app.get(&format!("{path}?nodeId=email_2&contactId={nameless}"))
             .await,
@@ -1856,8 +1857,18 @@ async fn the_preview_renders_an_email_for_a_contact_with_fallbacks_and_the_unsub
     )
     .await;
     assert_eq!(follow_up["emailNumber"], 2);
-    let text = follow_up["text"].as_str().unwrap_or_default();
-    assert!(text.contains("Following up, there."), "{follow_up}");
+    assert_eq!(follow_up["sendable"], false);
+    let reason = follow_up["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("email_1") && reason.contains("company"),
+        "{reason}"
+    );
+    // With sample data it renders, threaded under the first email's rendered subject.
+    let sample_follow_up = data(app.get(&format!("{path}?nodeId=email_2")).await, 200).await;
+    assert_eq!(sample_follow_up["sendable"], true);
+    assert_eq!(sample_follow_up["subject"], "Re: Hi Alex at Example Inc");
+    let text = sample_follow_up["text"].as_str().unwrap();
+    assert!(text.contains("Following up, Alex."), "{text}");
 
     let cases: Vec<(String, u16, &str, &str, &str)> = vec![
         (
