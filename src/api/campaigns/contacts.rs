@@ -21,7 +21,7 @@ const MAX_IDS: usize = 1000;
 enum Selection {
     Ids(Vec<String>),
     Groups(Vec<String>, &'static str),
-    Filter(ContactFilter),
+    Filter(Box<ContactFilter>),
 }
 
 fn selection(body: AddCampaignContactsRequest) -> Result<Selection, Error> {
@@ -62,7 +62,7 @@ fn selection(body: AddCampaignContactsRequest) -> Result<Selection, Error> {
     if let Some(filters) = body.filters {
         crate::api::contacts::bulk::apply_filters(&mut filter, filters, "filters")?;
     }
-    Ok(filter).map(Selection::Filter)
+    Ok(Selection::Filter(Box::new(filter)))
 }
 
 /// Enrol contacts; unsubscribed, bounced and blocked contacts are skipped with a reason.
