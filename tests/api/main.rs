@@ -5,6 +5,7 @@ mod smtp_sink;
 
 mod auth;
 mod campaign_fixtures;
+mod campaigns;
 mod cli;
 mod contacts;
 mod conventions;

@@ -1,6 +1,7 @@
 //! Workspace isolation: another workspace's ids are unknown ids, its data never shows up in lists,
 //! searches or exports, and nothing of it can be changed.
 
+use crate::campaign_fixtures::{one_email, open_settings, smtp_account};
 use crate::helpers::{assert_error, body_json, count_rows, spawn_app, TestApp};
 use fluenzr::domain::workspace::Plan;
 use reqwest::{Method, Response};
@@ -11,6 +12,7 @@ const A_FIRST_NAME: &str = "Wilhelmina";
 const A_LAST_NAME: &str = "Quackenbush";
 const A_COMPANY: &str = "Alphaco";
 const A_GROUP: &str = "Alpha VIPs";
+const A_CAMPAIGN: &str = "Alpha stealth launch";
 
 /// Workspace A (the app's own key) with one contact in one group, and workspace B with its own
 /// contact and group.
@@ -83,6 +85,46 @@ impl Tenants {
         self.b_group["id"].as_str().unwrap()
     }
 
+    /// A draft campaign of workspace A (with a workflow) that has A's contact enrolled.
+    async fn a_campaign(&self) -> Value {
+        let account = smtp_account(&self.app, 2525, 100).await;
+        let response = self
+            .app
+            .post(
+                "/v1/campaigns",
+                &json!({
+                    "name": A_CAMPAIGN,
+                    "emailAccountId": account,
+                    "settings": open_settings(),
+                    "workflow": one_email("Hello {{firstName}}", "<p>Hi {{company}}</p>")
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let campaign = body_json(response).await["data"].clone();
+        let enrolled = self
+            .app
+            .post(
+                &format!(
+                    "/v1/campaigns/{}/contacts",
+                    campaign["id"].as_str().unwrap()
+                ),
+                &json!({"contactIds": [self.a_contact_id()]}),
+            )
+            .await;
+        assert_eq!(body_json(enrolled).await["data"]["added"], 1);
+        body_json(
+            self.app
+                .get(&format!(
+                    "/v1/campaigns/{}",
+                    campaign["id"].as_str().unwrap()
+                ))
+                .await,
+        )
+        .await["data"]
+            .clone()
+    }
+
     /// A request with workspace B's key.
     async fn as_b(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let mut request = self.app.request_as(&self.b_key, method, path);
@@ -119,6 +161,7 @@ fn assert_nothing_of_a(text: &str, context: &str) {
         A_LAST_NAME,
         A_COMPANY,
         A_GROUP,
+        A_CAMPAIGN,
         "alpha-tag",
     ] {
         assert!(!text.contains(secret), "{context} leaks {secret:?}: {text}");
@@ -128,6 +171,8 @@ fn assert_nothing_of_a(text: &str, context: &str) {
 #[tokio::test]
 async fn every_operation_on_another_workspaces_ids_is_404_and_leaks_nothing() {
     let t = Tenants::arrange().await;
+    let a_campaign = t.a_campaign().await;
+    let campaign = a_campaign["id"].as_str().unwrap().to_owned();
     let contact = t.a_contact_id().to_owned();
     let group = t.a_group_id().to_owned();
     let cases: Vec<(Method, String, Option<Value>)> = vec![
@@ -176,6 +221,74 @@ async fn every_operation_on_another_workspaces_ids_is_404_and_leaks_nothing() {
             format!("/v1/groups/{group}/contacts"),
             Some(json!({"contactIds": [contact]})),
         ),
+        (Method::GET, format!("/v1/campaigns/{campaign}"), None),
+        (
+            Method::PUT,
+            format!("/v1/campaigns/{campaign}"),
+            Some(json!({"name": "Hijacked", "settings": {"maxEmailsPerHour": 1}})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/campaigns/{campaign}/start"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/campaigns/{campaign}/pause"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/campaigns/{campaign}/resume"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/campaigns/{campaign}/archive"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/campaigns/{campaign}/contacts"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/campaigns/{campaign}/contacts"),
+            Some(json!({"contactIds": [t.b_contact_id()]})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/campaigns/{campaign}/contacts"),
+            Some(json!({"contactIds": [contact]})),
+        ),
+        (Method::GET, format!("/v1/campaigns/{campaign}/stats"), None),
+        (
+            Method::GET,
+            format!("/v1/campaigns/{campaign}/stats/emails"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/campaigns/{campaign}/stats/timeline"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/campaigns/{campaign}/activity"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/campaigns/{campaign}/preview?contactId={contact}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/campaigns/{campaign}/forecast"),
+            None,
+        ),
+        (Method::DELETE, format!("/v1/campaigns/{campaign}"), None),
     ];
     for (method, path, body) in cases {
         let response = t.as_b(method.clone(), &path, body).await;
@@ -208,6 +321,177 @@ async fn every_operation_on_another_workspaces_ids_is_404_and_leaks_nothing() {
     )
     .await;
     assert_eq!(b_members["meta"]["total"], 0);
+    // A's campaign is exactly as it was, with only A's contact enrolled.
+    let campaign_now = body_json(t.app.get(&format!("/v1/campaigns/{campaign}")).await).await;
+    assert_eq!(campaign_now["data"], a_campaign);
+    assert_eq!(campaign_now["data"]["status"], "draft");
+    let enrolled = body_json(
+        t.app
+            .get(&format!("/v1/campaigns/{campaign}/contacts"))
+            .await,
+    )
+    .await;
+    assert_eq!(enrolled["meta"]["total"], 1);
+    assert_eq!(enrolled["data"][0]["contactId"], contact.as_str());
+    assert_eq!(
+        count_rows(&t.app, "SELECT COUNT(*) FROM campaign_contacts").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn another_workspaces_ids_are_unknown_inside_campaign_requests() {
+    let t = Tenants::arrange().await;
+    let a_campaign = t.a_campaign().await;
+    let a_account = a_campaign["emailAccountId"].as_str().unwrap().to_owned();
+
+    // B cannot build a campaign on A's email account or A's group.
+    let response = t
+        .as_b(
+            Method::POST,
+            "/v1/campaigns",
+            Some(json!({"name": "Beta", "emailAccountId": a_account})),
+        )
+        .await;
+    let error = assert_error(response, 404, "NOT_FOUND").await;
+    assert_eq!(error["error"]["details"]["field"], "emailAccountId");
+    let b_account = body_json(
+        t.as_b(
+            Method::POST,
+            "/v1/email-accounts",
+            Some(json!({
+                "email": "sales@beta.example",
+                "smtp": {"host": "127.0.0.1", "port": 2525, "encryption": "none"}
+            })),
+        )
+        .await,
+    )
+    .await["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = t
+        .as_b(
+            Method::POST,
+            "/v1/campaigns",
+            Some(
+                json!({"name": "Beta", "emailAccountId": b_account, "groupIds": [t.a_group_id()]}),
+            ),
+        )
+        .await;
+    assert_unknown_group_reference(response, "campaign on A's group").await;
+    assert_eq!(
+        count_rows(&t.app, "SELECT COUNT(*) FROM campaigns").await,
+        1
+    );
+    let created = t
+        .as_b(
+            Method::POST,
+            "/v1/campaigns",
+            Some(json!({
+                "name": "Beta",
+                "emailAccountId": b_account,
+                "workflow": one_email("Hi {{firstName|there}}", "<p>Hi</p>")
+            })),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let b_campaign = body_json(created).await["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contacts_path = format!("/v1/campaigns/{b_campaign}/contacts");
+
+    // A's contact in contactIds is an unknown id; B's own contact is enrolled.
+    let response = t
+        .as_b(
+            Method::POST,
+            &contacts_path,
+            Some(json!({"contactIds": [t.a_contact_id(), t.b_contact_id()]})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert_nothing_of_a(&text, "enrolling A's contact");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["data"]["added"], 1, "{body}");
+    assert_eq!(body["data"]["skipped"], 0, "{body}");
+    assert_eq!(
+        body["data"]["errors"],
+        json!([{"contactId": t.a_contact_id(), "code": "NOT_FOUND", "message": "Contact not found"}])
+    );
+    // Removing it is an unknown id too.
+    let response = t
+        .as_b(
+            Method::DELETE,
+            &contacts_path,
+            Some(json!({"contactIds": [t.a_contact_id()]})),
+        )
+        .await;
+    let body = body_json(response).await;
+    assert_eq!(body["data"]["removed"], 0, "{body}");
+    assert_eq!(body["data"]["errors"][0]["code"], "NOT_FOUND", "{body}");
+    // A's group as a selector is unknown; filters never reach A's contacts.
+    let response = t
+        .as_b(
+            Method::POST,
+            &contacts_path,
+            Some(json!({"groupId": t.a_group_id()})),
+        )
+        .await;
+    let error = assert_error(response, 404, "NOT_FOUND").await;
+    assert_eq!(error["error"]["details"]["field"], "groupId");
+    for filters in [
+        json!({"tags": ["alpha-tag"]}),
+        json!({"status": "active"}),
+        json!({"groups": [t.a_group_id()]}),
+    ] {
+        let response = t
+            .as_b(
+                Method::POST,
+                &contacts_path,
+                Some(json!({ "filters": filters })),
+            )
+            .await;
+        let body = body_json(response).await;
+        assert_eq!(body["data"]["added"], 0, "{filters}: {body}");
+    }
+    // Previewing for A's contact is an unknown contact.
+    let response = t
+        .as_b(
+            Method::GET,
+            &format!(
+                "/v1/campaigns/{b_campaign}/preview?contactId={}",
+                t.a_contact_id()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    let text = response.text().await.unwrap();
+    assert_nothing_of_a(&text, "preview for A's contact");
+    // B's campaign list shows only B's campaign.
+    let list = body_json(t.as_b(Method::GET, "/v1/campaigns", None).await).await;
+    assert_eq!(list["meta"]["total"], 1);
+    assert_eq!(list["data"][0]["id"], b_campaign.as_str());
+    assert_nothing_of_a(&list.to_string(), "campaign list");
+
+    assert_eq!(
+        count_rows(
+            &t.app,
+            "SELECT COUNT(*) FROM campaign_contacts cc
+             JOIN contacts c ON c.seq = cc.contact_seq
+             JOIN campaigns k ON k.seq = cc.campaign_seq
+             WHERE c.workspace_id <> k.workspace_id"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count_rows(&t.app, "SELECT COUNT(*) FROM campaign_contacts").await,
+        2,
+        "A's enrolment and B's own"
+    );
 }
 
 #[tokio::test]

@@ -185,11 +185,12 @@ pub async fn preview(
                 Some(seq) => db::sends::thread_ids(conn, campaign.seq, seq)?,
                 None => Vec::new(),
             };
+            // The email a threaded follow-up replies to: the last earlier one with a subject.
             let earlier = emails
                 .iter()
                 .take_while(|n| n.id != node.id)
                 .filter_map(|n| match &n.kind {
-                    NodeKind::Email(e) if !e.subject.trim().is_empty() => Some(e.subject.clone()),
+                    NodeKind::Email(e) if !e.subject.trim().is_empty() => Some((&n.id, e)),
                     _ => None,
                 })
                 .last();
@@ -218,12 +219,46 @@ pub async fn preview(
                 custom_fields: &custom,
                 tracking_opt_out: opt_out,
                 token: "preview",
-                previous_subject: earlier.as_deref(),
+                previous_subject: None,
                 thread: &thread,
                 now: chrono::Utc::now(),
             };
+            // A follow-up's "Re:" subject is the earlier email's subject as this contact got it
+            // (or would get it), never the raw template.
+            let previous = match earlier {
+                None => Ok(None),
+                Some((earlier_id, earlier_step)) => {
+                    let sent = match contact_seq {
+                        Some(seq) => db::sends::find(conn, campaign.seq, seq, earlier_id)?
+                            .map(|send| send.subject),
+                        None => None,
+                    };
+                    match sent {
+                        Some(subject) => Ok(Some(subject)),
+                        None => templates
+                            .render(
+                                &sender,
+                                &message::RenderInput {
+                                    node_id: earlier_id,
+                                    step: earlier_step,
+                                    ..input
+                                },
+                            )
+                            .map(|rendered| Some(rendered.subject)),
+                    }
+                }
+            };
             let number = workflow.email_number(&node.id).unwrap_or(1);
-            let response = match templates.render(&sender, &input) {
+            let rendered = previous.and_then(|previous| {
+                templates.render(
+                    &sender,
+                    &message::RenderInput {
+                        previous_subject: previous.as_deref(),
+                        ..input
+                    },
+                )
+            });
+            let response = match rendered {
                 Err(reason) => PreviewResponse {
                     node_id: node.id.clone(),
                     email_number: number,
