@@ -317,10 +317,16 @@ pub enum IntervalDto {
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Start, RFC 3339 or `YYYY-MM-DD` (UTC midnight); default `to` minus 30 days.
-    #[param(example = "2025-01-01T00:00:00Z")]
+    #[param(
+        pattern = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?$",
+        example = "2025-01-01T00:00:00Z"
+    )]
     pub from: Option<String>,
     /// End (exclusive), RFC 3339 or `YYYY-MM-DD`; default now.
-    #[param(example = "2025-01-31T00:00:00Z")]
+    #[param(
+        pattern = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?$",
+        example = "2025-01-31T00:00:00Z"
+    )]
     pub to: Option<String>,
     /// Bucket width (default `day`); at most 1000 buckets.
     pub interval: Option<IntervalDto>,
@@ -345,8 +351,14 @@ pub struct ActivityQuery {
     #[param(pattern = "^con_[A-Za-z0-9]{20}$")]
     pub contact_id: Option<String>,
     /// From this time (inclusive), RFC 3339 or `YYYY-MM-DD`.
+    #[param(
+        pattern = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?$"
+    )]
     pub from: Option<String>,
     /// Until this time (exclusive), RFC 3339 or `YYYY-MM-DD`.
+    #[param(
+        pattern = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?$"
+    )]
     pub to: Option<String>,
 }
 

@@ -167,6 +167,7 @@ pub struct ServerSettingsRequest {
     pub host: Option<String>,
     /// Port, 1 to 65535.
     #[schema(minimum = 1, maximum = 65535)]
+    #[serde(default, deserialize_with = "crate::api::extract::optional_integer")]
     pub port: Option<i64>,
     /// User name (`null` or empty: no authentication).
     #[serde(default, deserialize_with = "double_option")]
@@ -200,6 +201,7 @@ pub struct NewServerSettingsRequest {
     pub host: String,
     /// Port, 1 to 65535.
     #[schema(minimum = 1, maximum = 65535)]
+    #[serde(default, deserialize_with = "crate::api::extract::optional_integer")]
     pub port: Option<i64>,
     /// User name (`null` or empty: no authentication).
     #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
@@ -279,6 +281,7 @@ pub struct CreateEmailAccountRequest {
     pub imap: Option<NewServerSettingsRequest>,
     /// Most messages per day, 1 to 100000 (default 500).
     #[schema(minimum = 1, maximum = 100000)]
+    #[serde(default, deserialize_with = "crate::api::extract::optional_integer")]
     pub daily_limit: Option<i64>,
 }
 
@@ -304,6 +307,7 @@ pub struct UpdateEmailAccountRequest {
     pub imap: Option<Option<ServerSettingsRequest>>,
     /// New daily limit.
     #[schema(minimum = 1, maximum = 100000)]
+    #[serde(default, deserialize_with = "crate::api::extract::optional_integer")]
     pub daily_limit: Option<i64>,
 }
 

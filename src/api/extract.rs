@@ -152,3 +152,22 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Api
     serde_urlencoded::from_str(query)
         .map_err(|error| query_error(QueryPayloadError::Deserialize(error)))
 }
+
+/// An optional JSON integer that also accepts an integral float (`587.0`), as JSON Schema's
+/// `integer` does; anything else is a type error naming the value.
+pub fn optional_integer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(value) = number.as_i64() {
+        return Ok(Some(value));
+    }
+    number
+        .as_f64()
+        .filter(|value| value.fract() == 0.0 && value.abs() < 9.0e15)
+        .map(|value| Some(value as i64))
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not an integer")))
+}

@@ -2,6 +2,7 @@
 //! the conventions every `/v1` operation shares (auth, error responses, rate-limit headers)
 //! added in one place.
 
+pub mod campaign_schemas;
 pub mod schemas;
 
 use crate::api::campaign_stats::{self, CampaignStatsSummary, EventTypeDto, IntervalDto};
@@ -92,7 +93,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         sandbox::get,
         sandbox::clear,
     ),
-    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto, CampaignStatsSummary, EventTypeDto, IntervalDto)),
+    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto, CampaignStatsSummary, EventTypeDto, IntervalDto, campaigns::dto::CampaignSortDto, campaigns::dto::EnrolmentStatusDto)),
     modifiers(&Conventions),
     tags(
         (name = "Contacts", description = "People you write to: CRUD, bulk, search, tags, group membership, CSV import and export."),
@@ -245,7 +246,7 @@ impl Modify for Conventions {
 }
 
 /// Operations taking, as their `{id}`, the id a creating operation answers with.
-const LINKS: [(&str, &[&str]); 3] = [
+const LINKS: [(&str, &[&str]); 4] = [
     (
         "createContact",
         &[
@@ -267,6 +268,27 @@ const LINKS: [(&str, &[&str]); 3] = [
             "listGroupContacts",
             "addGroupContacts",
             "removeGroupContacts",
+        ],
+    ),
+    (
+        "createCampaign",
+        &[
+            "getCampaign",
+            "updateCampaign",
+            "deleteCampaign",
+            "startCampaign",
+            "pauseCampaign",
+            "resumeCampaign",
+            "archiveCampaign",
+            "listCampaignContacts",
+            "addCampaignContacts",
+            "removeCampaignContacts",
+            "previewCampaignEmail",
+            "forecastCampaign",
+            "getCampaignStats",
+            "getCampaignEmailStats",
+            "getCampaignTimeline",
+            "listCampaignActivity",
         ],
     ),
     (

@@ -298,6 +298,26 @@ pub struct SendRef {
     pub subject: String,
 }
 
+/// Drops a claim that was never handed to SMTP (its campaign was paused in between): a first
+/// claim disappears, a retry goes back to `pending`, and the contact is due again at once.
+pub fn release_claim(conn: &Connection, send: &SendRef, now: i64) -> Result<(), Error> {
+    conn.prepare_cached(
+        "DELETE FROM sends WHERE seq = ?1 AND state = 'claimed' AND attempts <= 1",
+    )?
+    .execute([send.seq])?;
+    conn.prepare_cached(
+        "UPDATE sends SET state = 'pending', attempts = attempts - 1, next_attempt_at = ?2
+         WHERE seq = ?1 AND state = 'claimed'",
+    )?
+    .execute(params![send.seq, now])?;
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET due_at = ?3
+         WHERE campaign_seq = ?1 AND contact_seq = ?2 AND status IN ('pending', 'in_progress')",
+    )?
+    .execute(params![send.campaign_seq, send.contact_seq, now])?;
+    Ok(())
+}
+
 /// Whether a claimed send has used its last attempt (a temporary failure now gives it up).
 pub fn is_last_attempt(conn: &Connection, seq: i64) -> Result<bool, Error> {
     let attempts: Option<i64> = conn

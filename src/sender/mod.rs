@@ -135,7 +135,11 @@ impl Sender {
                 }
                 continue;
             }
-            let results = self.deliver(pass.claimed).await?;
+            let claimed = self.drop_paused(pass.claimed, now).await?;
+            if claimed.is_empty() {
+                continue;
+            }
+            let results = self.deliver(claimed).await?;
             for (_, delivery, _) in &results {
                 match delivery {
                     Delivery::Sent => outcome.sent += 1,
@@ -168,6 +172,31 @@ impl Sender {
             outcome.failed += failed;
             outcome.retried -= failed;
         }
+    }
+
+    /// Releases the claims of campaigns paused since they were made, so a pause takes effect
+    /// before the next message even when it lands between a claim and its delivery.
+    async fn drop_paused(
+        &self,
+        claimed: Vec<walk::Claimed>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<walk::Claimed>, Error> {
+        let active = self.db.read(db::campaigns::active_seqs).await?;
+        let (keep, release): (Vec<_>, Vec<_>) = claimed
+            .into_iter()
+            .partition(|claim| active.contains(&claim.send.campaign_seq));
+        if !release.is_empty() {
+            let sends: Vec<SendRef> = release.into_iter().map(|claim| claim.send).collect();
+            self.db
+                .write(move |conn| {
+                    for send in &sends {
+                        db::sends::release_claim(conn, send, now.timestamp())?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(keep)
     }
 
     /// Builds and delivers claimed messages, grouped by account. Sandbox accounts capture them.

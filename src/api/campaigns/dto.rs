@@ -73,10 +73,10 @@ pub struct CampaignResponse {
     /// Sending account (`acc_…`).
     pub email_account_id: Option<String>,
     /// Sending settings.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::settings)]
     pub settings: Value,
     /// The workflow graph `{nodes, edges}`, or null before one is given.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::workflow)]
     pub workflow: Option<Value>,
     /// Groups whose members were enrolled (dynamic groups keep enrolling new members).
     pub group_ids: Vec<String>,
@@ -129,18 +129,22 @@ impl CampaignResponse {
     "workflow": {"nodes": [{"id": "node_1", "type": "start"}, {"id": "node_2", "type": "email", "data": {"subject": "Hi {{firstName|there}}", "body": "<p>Hello {{firstName|there}}</p>"}}, {"id": "node_3", "type": "delay", "data": {"days": 3, "businessDays": true}}, {"id": "node_4", "type": "email", "data": {"subject": "", "body": "<p>Just bumping this up.</p>"}}, {"id": "node_5", "type": "end"}], "edges": [{"from": "node_1", "to": "node_2"}, {"from": "node_2", "to": "node_3"}, {"from": "node_3", "to": "node_4"}, {"from": "node_4", "to": "node_5"}]}}))]
 pub struct CreateCampaignRequest {
     /// Name (required).
-    #[schema(max_length = 255)]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// Description.
     #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Sending account (`acc_…`, required).
+    #[schema(pattern = "^acc_[A-Za-z0-9]{20}$")]
     pub email_account_id: String,
     /// Settings; omitted fields take their defaults (Monday–Friday, 9–17 UTC, 50 per hour).
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::settings)]
     pub settings: Option<Value>,
     /// Workflow graph `{nodes, edges}`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::workflow)]
     pub workflow: Option<Value>,
     /// Groups whose members are enrolled now (dynamic groups keep enrolling new members).
     pub group_ids: Option<Vec<String>>,
@@ -153,19 +157,23 @@ pub struct CreateCampaignRequest {
 #[schema(example = json!({"name": "Q1 outreach (v2)", "settings": {"maxEmailsPerHour": 30}}))]
 pub struct UpdateCampaignRequest {
     /// New name.
-    #[schema(max_length = 255)]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
     /// New description (`null` clears it).
     #[serde(default, deserialize_with = "crate::api::contacts::dto::double_option")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
     /// New sending account.
+    #[schema(pattern = "^acc_[A-Za-z0-9]{20}$")]
     pub email_account_id: Option<String>,
     /// Settings to change.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::settings)]
     pub settings: Option<Value>,
     /// New workflow.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::workflow)]
     pub workflow: Option<Value>,
     /// New target groups (members of newly given groups are enrolled).
     pub group_ids: Option<Vec<String>>,
@@ -206,9 +214,8 @@ pub struct CampaignListQuery {
 }
 
 /// Body of `POST /v1/campaigns/{id}/contacts`: exactly one of the four selectors.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schema(example = json!({"groupId": "grp_Q2w3E4r5T6y7U8i9O0pA"}))]
 pub struct AddCampaignContactsRequest {
     /// Contacts by id (1 to 1000).
     pub contact_ids: Option<Vec<String>>,
@@ -226,6 +233,7 @@ pub struct AddCampaignContactsRequest {
 #[schema(example = json!({"contactIds": ["con_8fK2mQ9xLp3vR7tY1wZa"]}))]
 pub struct RemoveCampaignContactsRequest {
     /// Contact ids (1 to 1000).
+    #[schema(min_items = 1, max_items = 1000)]
     pub contact_ids: Vec<String>,
 }
 

@@ -149,7 +149,10 @@ pub async fn list(
 /// Create a draft campaign; members of `groupIds` are enrolled at once.
 #[utoipa::path(post, path = "/v1/campaigns", tag = "Campaigns", operation_id = "createCampaign",
     request_body = CreateCampaignRequest,
-    responses((status = 201, description = "The created campaign.", body = Envelope<CampaignResponse>)))]
+    responses(
+        (status = 201, description = "The created campaign.", body = Envelope<CampaignResponse>),
+        (status = 404, description = "The email account or a group named in the body does not exist (`NOT_FOUND`).", body = crate::api::envelope::ErrorEnvelope),
+    ))]
 pub async fn create(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -210,7 +213,10 @@ pub async fn get(
 #[utoipa::path(put, path = "/v1/campaigns/{id}", tag = "Campaigns", operation_id = "updateCampaign",
     params(("id" = String, Path, pattern = "^cmp_[A-Za-z0-9]{20}$", description = "Campaign id")),
     request_body = UpdateCampaignRequest,
-    responses((status = 200, description = "The updated campaign.", body = Envelope<CampaignResponse>)))]
+    responses(
+        (status = 200, description = "The updated campaign.", body = Envelope<CampaignResponse>),
+        (status = 404, description = "No such campaign, or the email account or a group named in the body does not exist (`NOT_FOUND`).", body = crate::api::envelope::ErrorEnvelope),
+    ))]
 pub async fn update(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -262,7 +268,10 @@ pub async fn update(
 /// Delete a campaign with its history (an active campaign must be paused first).
 #[utoipa::path(delete, path = "/v1/campaigns/{id}", tag = "Campaigns", operation_id = "deleteCampaign",
     params(("id" = String, Path, pattern = "^cmp_[A-Za-z0-9]{20}$", description = "Campaign id")),
-    responses((status = 200, description = "Deleted.", body = Envelope<crate::api::contacts::dto::DeletedResponse>)))]
+    responses(
+        (status = 200, description = "Deleted.", body = Envelope<crate::api::contacts::dto::DeletedResponse>),
+        (status = 409, description = "The campaign is active: pause it first (`CONFLICT`).", body = crate::api::envelope::ErrorEnvelope),
+    ))]
 pub async fn delete(
     state: web::Data<AppState>,
     tenant: Tenant,

@@ -120,14 +120,20 @@ fn stored_workflow(campaign: &db::campaigns::CampaignRecord) -> Result<Workflow,
     let raw = campaign
         .workflow
         .as_deref()
-        .ok_or_else(|| Error::invalid("workflow", "The campaign has no workflow yet"))?;
+        .ok_or_else(|| Error::Conflict {
+            message: "The campaign has no workflow yet".to_owned(),
+            details: Some(json!({ "field": "workflow" })),
+        })?;
     workflow(&serde_json::from_str(raw)?)
 }
 
 /// Render an email node for a contact (or sample data) exactly as it would be sent.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/preview", tag = "Campaigns", operation_id = "previewCampaignEmail",
     params(("id" = String, Path, pattern = "^cmp_[A-Za-z0-9]{20}$", description = "Campaign id"), PreviewQuery),
-    responses((status = 200, description = "The rendered message.", body = Envelope<PreviewResponse>)))]
+    responses(
+        (status = 200, description = "The rendered message.", body = Envelope<PreviewResponse>),
+        (status = 409, description = "The campaign has no workflow yet (`CONFLICT`).", body = crate::api::envelope::ErrorEnvelope),
+    ))]
 pub async fn preview(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -342,7 +348,10 @@ pub struct ForecastResponse {
 /// Who gets which email when, under the campaign's windows and limits.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/forecast", tag = "Campaigns", operation_id = "forecastCampaign",
     params(("id" = String, Path, pattern = "^cmp_[A-Za-z0-9]{20}$", description = "Campaign id"), ForecastQuery),
-    responses((status = 200, description = "The planned messages.", body = Envelope<ForecastResponse>)))]
+    responses(
+        (status = 200, description = "The planned messages.", body = Envelope<ForecastResponse>),
+        (status = 409, description = "The campaign has no workflow yet (`CONFLICT`).", body = crate::api::envelope::ErrorEnvelope),
+    ))]
 pub async fn forecast(
     state: web::Data<AppState>,
     tenant: Tenant,

@@ -230,6 +230,13 @@ fn integer_in(
 ) -> Result<u32, SettingsError> {
     number
         .as_u64()
+        // JSON Schema's `integer` also admits integral floats such as `9.0`.
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|value| value.fract() == 0.0 && (0.0..4.0e9).contains(value))
+                .map(|value| value as u64)
+        })
         .and_then(|value| u32::try_from(value).ok())
         .filter(|value| range.contains(value))
         .ok_or_else(|| {

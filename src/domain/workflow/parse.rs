@@ -218,6 +218,13 @@ fn delay(context: &NodeContext, data: &Map<String, Value>) -> Result<DelayStep, 
             None | Some(Value::Null) => Ok(None),
             Some(value) => value
                 .as_u64()
+                // JSON Schema's `integer` also admits integral floats such as `2.0`.
+                .or_else(|| {
+                    value
+                        .as_f64()
+                        .filter(|number| number.fract() == 0.0 && (0.0..4.0e9).contains(number))
+                        .map(|number| number as u64)
+                })
                 .and_then(|number| u32::try_from(number).ok())
                 .filter(|number| (1..=max).contains(number))
                 .map(Some)

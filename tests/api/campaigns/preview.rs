@@ -179,11 +179,12 @@ async fn the_preview_renders_an_email_for_a_contact_with_fallbacks_and_the_unsub
         }
     }
     let no_workflow = id(&create(&app, json!({"name": "Empty", "emailAccountId": account})).await);
+    // Without a workflow there is nothing to render: a conflict with the campaign's state.
     let error = assert_error(
         app.get(&format!("/v1/campaigns/{no_workflow}/preview"))
             .await,
-        400,
-        "VALIDATION_ERROR",
+        409,
+        "CONFLICT",
     )
     .await;
     assert_eq!(error["error"]["details"]["field"], "workflow");
