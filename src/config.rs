@@ -62,6 +62,8 @@ pub struct Config {
     pub run_sender: bool,
     /// Most SMTP connections the sender opens to one account's server.
     pub smtp_connections: usize,
+    /// How long one SMTP step (connect, a command, the message) may take.
+    pub smtp_timeout: std::time::Duration,
     /// Serves `/v1/_test/panic` (only ever set by the test suite).
     pub enable_test_routes: bool,
 }
@@ -86,6 +88,7 @@ impl Config {
             tracking_full: false,
             run_sender: true,
             smtp_connections: 4,
+            smtp_timeout: std::time::Duration::from_secs(30),
             enable_test_routes: false,
         }
     }
@@ -135,6 +138,10 @@ pub struct ServeArgs {
     /// Most SMTP connections the sender opens to one account's server at a time.
     #[arg(long, env = "FLUENZR_SMTP_CONNECTIONS", default_value_t = 4)]
     pub smtp_connections: usize,
+    /// Seconds one SMTP step (connect, a command, the message) may take before the server is
+    /// given up; a message already handed over then counts as `uncertain`.
+    #[arg(long, env = "FLUENZR_SMTP_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub smtp_timeout_seconds: u64,
     /// What opens and clicks record: `privacy` (times only) or `full` (also IP and user agent).
     #[arg(long, env = "FLUENZR_TRACKING", value_enum, default_value_t = TrackingMode::Privacy)]
     pub tracking: TrackingMode,
@@ -165,6 +172,7 @@ impl Default for ServeArgs {
             secret_key: None,
             inbox_poll_seconds: 60,
             smtp_connections: 4,
+            smtp_timeout_seconds: 30,
             tracking: TrackingMode::Privacy,
         }
     }
@@ -188,6 +196,8 @@ impl ServeArgs {
         config.webhook_retry_schedule = self.webhook_retry_schedule;
         config.inbox_poll_seconds = self.inbox_poll_seconds.max(1);
         config.smtp_connections = self.smtp_connections.clamp(1, 64);
+        config.smtp_timeout =
+            std::time::Duration::from_secs(self.smtp_timeout_seconds.clamp(1, 600));
         config.tracking_full = self.tracking == TrackingMode::Full;
         config.secret_key = match self.secret_key {
             Some(key) if !key.is_empty() => Secret::new(key),

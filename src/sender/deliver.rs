@@ -13,8 +13,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long one SMTP step may take before the connection is given up.
-const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections older than this are closed rather than reused.
 const IDLE_LIMIT: Duration = Duration::from_secs(30);
 /// Messages per connection below which opening another one is not worth it.
@@ -34,14 +32,17 @@ pub struct Job {
 pub struct Deliverer {
     idle: Mutex<HashMap<i64, Vec<(AsyncSmtpConnection, Instant)>>>,
     max_connections: usize,
+    timeout: Duration,
 }
 
 impl Deliverer {
-    /// A deliverer opening at most `max_connections` connections per account.
-    pub fn new(max_connections: usize) -> Self {
+    /// A deliverer opening at most `max_connections` connections per account and giving up a
+    /// server that takes longer than `timeout` for one step.
+    pub fn new(max_connections: usize, timeout: Duration) -> Self {
         Self {
             idle: Mutex::new(HashMap::new()),
             max_connections: max_connections.max(1),
+            timeout,
         }
     }
 
@@ -104,7 +105,7 @@ impl Deliverer {
         let next = || queue.lock().ok().and_then(|mut q| q.pop_front());
         while let Some(job) = next() {
             if connection.is_none() {
-                match smtp::connect(&account.smtp, hello, STEP_TIMEOUT).await {
+                match smtp::connect(&account.smtp, hello, self.timeout).await {
                     Ok(opened) => connection = Some(opened),
                     Err(error) => {
                         let reason = format!("SMTP {}: {}", error.step.as_str(), error.message);
@@ -121,11 +122,13 @@ impl Deliverer {
             let Some(open) = connection.as_mut() else {
                 break;
             };
-            let (delivery, usable) = send_one(open, &job).await;
+            let (delivery, usable) = send_one(open, &job, self.timeout).await;
             results.push((job.send, delivery));
             if !usable {
                 if let Some(mut broken) = connection.take() {
-                    broken.abort().await;
+                    // `abort` says QUIT and waits for the answer: a silent server must not
+                    // hold the worker, so the wait is bounded and the socket dropped after.
+                    let _ = tokio::time::timeout(self.timeout, broken.abort()).await;
                 }
             }
         }
@@ -138,9 +141,10 @@ impl Deliverer {
 
 /// Runs one SMTP step with the step timeout.
 async fn step<T>(
+    timeout: Duration,
     future: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
 ) -> Result<T, StepError> {
-    match tokio::time::timeout(STEP_TIMEOUT, future).await {
+    match tokio::time::timeout(timeout, future).await {
         Err(_) => Err(StepError::Network(
             "the SMTP server did not answer in time".to_owned(),
         )),
@@ -161,7 +165,11 @@ enum StepError {
 }
 
 /// Sends one message; returns its outcome and whether the connection can be reused.
-async fn send_one(connection: &mut AsyncSmtpConnection, job: &Job) -> (Delivery, bool) {
+async fn send_one(
+    connection: &mut AsyncSmtpConnection,
+    job: &Job,
+    timeout: Duration,
+) -> (Delivery, bool) {
     let mut parameters = Vec::new();
     if !job.raw.is_ascii()
         && connection
@@ -171,26 +179,34 @@ async fn send_one(connection: &mut AsyncSmtpConnection, job: &Job) -> (Delivery,
         parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
     let before_data = async {
-        step(connection.command(Mail::new(job.envelope.from().cloned(), parameters))).await?;
+        step(
+            timeout,
+            connection.command(Mail::new(job.envelope.from().cloned(), parameters)),
+        )
+        .await?;
         for recipient in job.envelope.to() {
-            step(connection.command(Rcpt::new(recipient.clone(), vec![]))).await?;
+            step(
+                timeout,
+                connection.command(Rcpt::new(recipient.clone(), vec![])),
+            )
+            .await?;
         }
-        step(connection.command(Data)).await
+        step(timeout, connection.command(Data)).await
     };
     match before_data.await {
         Ok(_) => {}
         Err(StepError::Permanent(reason)) => {
-            let usable = step(connection.command(Rset)).await.is_ok();
+            let usable = step(timeout, connection.command(Rset)).await.is_ok();
             return (Delivery::Bounced(reason), usable);
         }
         Err(StepError::Transient(reason)) => {
-            let usable = step(connection.command(Rset)).await.is_ok();
+            let usable = step(timeout, connection.command(Rset)).await.is_ok();
             return (Delivery::Retry(reason), usable);
         }
         // Nothing was handed over yet: safe to retry.
         Err(StepError::Network(reason)) => return (Delivery::Retry(reason), false),
     }
-    match step(connection.message(&job.raw)).await {
+    match step(timeout, connection.message(&job.raw)).await {
         Ok(_) => (Delivery::Sent, true),
         Err(StepError::Permanent(reason)) => (Delivery::Bounced(reason), true),
         Err(StepError::Transient(reason)) => (Delivery::Retry(reason), true),

@@ -75,7 +75,7 @@ impl Sender {
     pub fn new(db: Database, config: Arc<Config>, handle: SenderHandle) -> Self {
         Self {
             secrets: SecretBox::new(&config.secret_key),
-            deliverer: deliver::Deliverer::new(config.smtp_connections),
+            deliverer: deliver::Deliverer::new(config.smtp_connections, config.smtp_timeout),
             db,
             config,
             handle,

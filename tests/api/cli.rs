@@ -623,3 +623,26 @@ async fn backups_taken_while_the_server_writes_are_consistent_copies() {
     let printed = server.stop();
     assert!(keys_in(&printed.join("\n")).is_empty());
 }
+
+#[test]
+fn a_second_server_on_the_same_database_is_refused_while_the_first_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fluenzr.db");
+    let first = Server::start(&db);
+
+    let second = fluenzr(&db, &["serve", "--bind", "127.0.0.1:0"]);
+    let after_stop = {
+        let _ = first.stop();
+        Server::start(&db)
+    };
+
+    assert!(!second.success, "a second sender must not start");
+    assert!(
+        second
+            .stderr
+            .contains("another fluenzr process is already sending"),
+        "{}",
+        second.stderr
+    );
+    let _ = after_stop.stop();
+}

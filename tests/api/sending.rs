@@ -675,3 +675,70 @@ async fn a_sandbox_account_captures_the_mail_instead_of_sending_it() {
     assert!(subjects.contains(&"Hello Name1".to_owned()), "{subjects:?}");
     assert_eq!(stats(&app, &campaign).await["sent"], 2);
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_after_data_makes_the_send_uncertain_not_repeated() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.smtp_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let sink = SmtpSink::start(SinkConfig {
+        after_data: Arc::new(|_| AfterData::Hang),
+        ..SinkConfig::default()
+    })
+    .await;
+    let account = smtp_account(&app, sink.port(), 1000).await;
+    let ids = contacts(&app, "hang", 1).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hi", "<p>Hi</p>"),
+    )
+    .await;
+    enrol_and_start(&app, &campaign, &ids).await;
+
+    let first = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+    let later = app.sender.run_once(at(2027, 3, 2, 10, 0)).await.unwrap();
+
+    assert_eq!(first.uncertain, 1);
+    assert_eq!(later.sent + later.uncertain + later.retried, 0);
+    assert_eq!(sink.unacknowledged().len(), 1);
+    assert_eq!(stats(&app, &campaign).await["uncertain"], 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_retried_and_nothing_is_lost() {
+    let app = spawn_app().await;
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let account = smtp_account(&app, port, 1000).await;
+    let ids = contacts(&app, "down", 2).await;
+    let campaign = campaign(
+        &app,
+        &account,
+        open_settings(),
+        one_email("Hi", "<p>Hi</p>"),
+    )
+    .await;
+    enrol_and_start(&app, &campaign, &ids).await;
+
+    let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+
+    assert_eq!((outcome.sent, outcome.retried), (0, 2));
+    let pending = crate::helpers::count_rows(
+        &app,
+        "SELECT count(*) FROM sends WHERE state = 'pending' AND next_attempt_at IS NOT NULL AND last_error LIKE 'SMTP connect%'",
+    )
+    .await;
+    assert_eq!(pending, 2);
+    let progress = progress(&app, &campaign).await;
+    assert!(
+        progress.iter().all(|p| p["status"] == "in_progress"),
+        "{progress:?}"
+    );
+}
