@@ -28,6 +28,9 @@ use tokio::sync::Notify;
 const BATCH: usize = 500;
 /// Longest sleep between passes when nothing is due.
 const MAX_IDLE: Duration = Duration::from_secs(30);
+/// Shortest sleep after a pass that could do nothing although work is due (a campaign whose
+/// account was deleted, a server refusing every connection): no busy loop.
+const MIN_IDLE: Duration = Duration::from_secs(1);
 
 /// Wakes the sender early (a campaign started, contacts were added).
 #[derive(Debug, Clone, Default)]
@@ -296,17 +299,23 @@ impl Sender {
         }
         let work = async {
             loop {
-                match self.run_once(Utc::now()).await {
+                let progressed = match self.run_once(Utc::now()).await {
                     Ok(outcome) if outcome != Outcome::default() => {
                         tracing::info!(?outcome, "sender pass");
+                        outcome.sent + outcome.bounced + outcome.uncertain + outcome.failed > 0
                     }
-                    Ok(_) => {}
-                    Err(error) => tracing::error!(%error, "sender pass failed"),
-                }
+                    Ok(_) => false,
+                    Err(error) => {
+                        tracing::error!(%error, "sender pass failed");
+                        false
+                    }
+                };
+                let floor = if progressed { Duration::ZERO } else { MIN_IDLE };
                 let sleep = match self.next_due().await {
                     Ok(Some(due)) => {
                         let wait = due - Utc::now().timestamp();
-                        Duration::from_secs(u64::try_from(wait.max(0)).unwrap_or(0)).min(MAX_IDLE)
+                        Duration::from_secs(u64::try_from(wait.max(0)).unwrap_or(0))
+                            .clamp(floor, MAX_IDLE)
                     }
                     Ok(None) => MAX_IDLE,
                     Err(error) => {

@@ -41,6 +41,8 @@ pub struct Pass {
     pub completed: usize,
     /// Due contacts looked at.
     pub touched: usize,
+    /// Campaigns skipped because walking them failed.
+    pub failed_campaigns: usize,
 }
 
 /// Per-account daily budget shared by the campaigns of one pass.
@@ -63,12 +65,27 @@ pub fn pass(
     now: DateTime<Utc>,
 ) -> Result<Pass, Error> {
     let mut pass = Pass::default();
-    let mut budgets = AccountBudget::new();
+    let budgets = &mut AccountBudget::new();
     for seq in campaigns::active_seqs(conn)? {
         let Some(campaign) = campaigns::by_seq(conn, seq)? else {
             continue;
         };
-        walk_campaign(conn, context, &campaign, now, &mut budgets, &mut pass)?;
+        // Each campaign runs in its own savepoint: one that fails (a damaged row, say) is rolled
+        // back alone, with its claims, and the others still send.
+        conn.execute_batch("SAVEPOINT walk_campaign")?;
+        let claimed_before = pass.claimed.len();
+        let budgets_before = budgets.clone();
+        match walk_campaign(conn, context, &campaign, now, budgets, &mut pass) {
+            Ok(()) => conn.execute_batch("RELEASE walk_campaign")?,
+            Err(error) => {
+                conn.execute_batch("ROLLBACK TO walk_campaign; RELEASE walk_campaign")?;
+                pass.claimed.truncate(claimed_before);
+                *budgets = budgets_before;
+                pass.failed_campaigns += 1;
+                tracing::error!(campaign_id = %campaign.id, %error, "walking the campaign failed; it is skipped this pass");
+                continue;
+            }
+        }
         if is_finished(conn, seq)? {
             campaigns::set_status(
                 conn,

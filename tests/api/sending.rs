@@ -742,3 +742,38 @@ async fn an_unreachable_server_is_retried_and_nothing_is_lost() {
         "{progress:?}"
     );
 }
+
+#[tokio::test]
+async fn a_campaign_that_cannot_be_walked_does_not_stop_the_others() {
+    let app = spawn_app().await;
+    let sink = SmtpSink::start_default().await;
+    let account = smtp_account(&app, sink.port(), 1000).await;
+    let broken_ids = contacts(&app, "broken", 1).await;
+    let healthy_ids = contacts(&app, "healthy", 1).await;
+    let broken = campaign(&app, &account, open_settings(), one_email("A", "<p>A</p>")).await;
+    let healthy = campaign(&app, &account, open_settings(), one_email("B", "<p>B</p>")).await;
+    enrol_and_start(&app, &broken, &broken_ids).await;
+    enrol_and_start(&app, &healthy, &healthy_ids).await;
+    // Damage the stored workflow behind the API's back.
+    let id = broken.clone();
+    app.database
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE campaigns SET workflow = '{\"nodes\": 1}' WHERE id = ?1",
+                [id],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let outcome = app.sender.run_once(at(2027, 3, 1, 10, 0)).await.unwrap();
+
+    assert_eq!(outcome.sent, 1);
+    assert_eq!(sink.messages()[0].rcpt_to, ["healthy1@example.test"]);
+    assert_eq!(progress(&app, &broken).await[0]["status"], "pending");
+    assert_eq!(
+        crate::helpers::count_rows(&app, "SELECT count(*) FROM sends").await,
+        1
+    );
+}
