@@ -10,3 +10,4 @@ pub mod secret;
 pub mod sender;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

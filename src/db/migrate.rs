@@ -8,7 +8,10 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Upgrade steps: step `i` takes a database from `user_version = i + 1` to `i + 2`. Each step's
 /// effect is also folded into `schema.sql`, so a fresh install lands on the same schema.
-const STEPS: &[&str] = &[include_str!("schema_history/v2_sending.sql")];
+const STEPS: &[&str] = &[
+    include_str!("schema_history/v2_sending.sql"),
+    include_str!("schema_history/v3_webhooks_inbox.sql"),
+];
 
 /// The `user_version` of a database that has the current schema.
 pub fn current_version() -> i64 {

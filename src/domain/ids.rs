@@ -119,6 +119,16 @@ public_id!(
     "evt_"
 );
 public_id!(
+    /// A webhook subscription.
+    WebhookId,
+    "whk_"
+);
+public_id!(
+    /// One webhook delivery attempt (a log entry).
+    DeliveryLogId,
+    "log_"
+);
+public_id!(
     /// A message captured by a sandbox email account.
     SandboxMessageId,
     "msg_"
