@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod inbox;
 pub mod secret;
 pub mod sender;
 pub mod startup;
