@@ -4,6 +4,7 @@ use crate::api;
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::domain::{time, workspace::Plan};
+use crate::inbox::Inbox;
 use crate::sender::lease::Lease;
 use crate::sender::{Sender, SenderHandle};
 use actix_web::dev::Server;
@@ -109,6 +110,12 @@ impl Application {
         )
     }
 
+    /// An inbox poller over this application's database (tests drive it with
+    /// [`Inbox::run_once`] when the background workers are off).
+    pub fn inbox(&self) -> Inbox {
+        Inbox::new(self.database.clone(), self.config.clone())
+    }
+
     /// The API key created for an empty database, if this start created one.
     pub fn first_start_key(&self) -> Option<&str> {
         self.first_start_key.as_deref()
@@ -137,11 +144,23 @@ impl Application {
                 let _ = sender_stopped.await;
             }))
         });
+        // The inbox poller runs where the sender runs: only one process per database file.
+        let (stop_inbox, inbox_stopped) = tokio::sync::oneshot::channel::<()>();
+        let inbox = self.sender_lease.as_ref().map(|_| {
+            let inbox = self.inbox();
+            tokio::spawn(inbox.run_until_stopped(async move {
+                let _ = inbox_stopped.await;
+            }))
+        });
         let result = self.server.await;
         housekeeping.abort();
         let _ = stop_sender.send(());
+        let _ = stop_inbox.send(());
         if let Some(sender) = sender {
             let _ = sender.await;
+        }
+        if let Some(inbox) = inbox {
+            let _ = inbox.await;
         }
         drop(self.sender_lease);
         result

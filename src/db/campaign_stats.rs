@@ -224,6 +224,8 @@ pub fn timeline(
          WHERE campaign_seq = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
            AND type IN ('sent', 'opened', 'clicked', 'replied', 'bounced')
            AND (type <> 'opened' OR json_extract(metadata, '$.repeat') IS NULL)
+           -- A soft bounce (a delay notice) is an event but no bounce in the counters.
+           AND (type <> 'bounced' OR json_extract(metadata, '$.bounceType') IS NOT 'soft')
          GROUP BY bucket, type",
     )?;
     let rows = statement.query_map(

@@ -549,3 +549,56 @@ pub fn load_identity(
         .query_row([seq], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
+
+/// An account whose inbox the poller reads, its IMAP password opened.
+#[derive(Debug, Clone)]
+pub struct InboxAccount {
+    /// Row number.
+    pub seq: i64,
+    /// Public id.
+    pub id: EmailAccountId,
+    /// Its workspace.
+    pub workspace_id: WorkspaceId,
+    /// When the account was created (no reply can predate it).
+    pub created_at: String,
+    /// Its status and last error, so a successful poll can clear an inbox error.
+    pub status: AccountStatus,
+    /// The last error recorded.
+    pub last_error: Option<String>,
+    /// The IMAP settings, or why they cannot be used (a stored password that does not open).
+    pub imap: Result<ImapSettings, String>,
+}
+
+/// Every account with IMAP settings, in row order (internal: all workspaces).
+pub fn load_for_inbox(conn: &Connection, secrets: &SecretBox) -> Result<Vec<InboxAccount>, Error> {
+    let stored = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM email_accounts WHERE imap_host IS NOT NULL ORDER BY seq"
+        ))?
+        .query_map([], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(stored
+        .into_iter()
+        .filter_map(|stored| {
+            let account = stored.account;
+            let summary = account.imap.as_ref()?;
+            let imap = open_password(
+                secrets,
+                &account.id,
+                Protocol::Imap,
+                stored.imap_password.as_deref(),
+            )
+            .map(|password| settings(summary, password))
+            .map_err(|error| error.to_string());
+            Some(InboxAccount {
+                seq: stored.seq,
+                workspace_id: stored.workspace_id,
+                created_at: account.created_at,
+                status: account.status,
+                last_error: account.last_error,
+                id: account.id,
+                imap,
+            })
+        })
+        .collect())
+}

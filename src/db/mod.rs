@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod email_accounts;
 pub mod groups;
 pub mod idempotency;
+pub mod inbox;
 pub mod migrate;
 pub mod pipeline_stages;
 pub mod sandbox;

@@ -52,7 +52,7 @@ pub struct ConnectError {
 }
 
 impl ConnectError {
-    fn new(step: Step, message: impl Into<String>) -> Self {
+    pub(crate) fn new(step: Step, message: impl Into<String>) -> Self {
         Self {
             step,
             message: message.into(),
@@ -79,7 +79,7 @@ fn describe(error: &lettre::transport::smtp::Error) -> String {
 }
 
 /// Runs `work` with a time limit; running out is an error of `step`.
-async fn within<T>(
+pub(crate) async fn within<T>(
     timeout: Duration,
     step: Step,
     what: &str,
@@ -124,7 +124,11 @@ fn tls_config() -> Arc<ClientConfig> {
 
 /// Opens a TCP connection with `TCP_NODELAY` set: without it each message's final `.` waits for
 /// the peer's delayed ACK, which caps a connection at about 22 messages per second.
-async fn open_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError> {
+pub(crate) async fn open_tcp(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<TcpStream, ConnectError> {
     let stream = within(timeout, Step::Connect, "connecting", async {
         TcpStream::connect((host, port))
             .await
@@ -138,7 +142,7 @@ async fn open_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream,
 }
 
 /// The TLS handshake of implicit TLS (`ssl`), checking the certificate against `host`.
-async fn tls_handshake(
+pub(crate) async fn tls_handshake(
     stream: TcpStream,
     host: &str,
     timeout: Duration,
@@ -162,7 +166,7 @@ async fn tls_handshake(
 
 /// A client TLS stream lettre can drive (it needs the peer address).
 #[derive(Debug)]
-struct TlsStream {
+pub(crate) struct TlsStream {
     inner: tokio_rustls::client::TlsStream<TcpStream>,
     peer: Option<SocketAddr>,
 }
@@ -269,85 +273,7 @@ pub async fn connect(
 /// Checks IMAP settings: TCP, TLS (implicit for `ssl`, STARTTLS for `tls`), the greeting, then
 /// LOGIN (a username is required: an inbox cannot be read anonymously); logs out after.
 pub async fn test_imap(settings: &ImapSettings, timeout: Duration) -> Result<(), ConnectError> {
-    let host = settings.host.as_str();
-    let tcp = open_tcp(host, settings.port, timeout).await?;
-    match settings.encryption {
-        Encryption::Ssl => {
-            let tls = tls_handshake(tcp, host, timeout).await?;
-            let mut client = async_imap::Client::new(tls);
-            imap_greeting(&mut client, timeout).await?;
-            imap_login(client, settings, timeout).await
-        }
-        Encryption::None => {
-            let mut client = async_imap::Client::new(tcp);
-            imap_greeting(&mut client, timeout).await?;
-            imap_login(client, settings, timeout).await
-        }
-        Encryption::Tls => {
-            let mut client = async_imap::Client::new(tcp);
-            imap_greeting(&mut client, timeout).await?;
-            within(timeout, Step::Tls, "STARTTLS", async {
-                client
-                    .run_command_and_check_ok("STARTTLS", None)
-                    .await
-                    .map_err(|error| ConnectError::new(Step::Tls, format!("STARTTLS: {error}")))
-            })
-            .await?;
-            let tls = tls_handshake(client.into_inner(), host, timeout).await?;
-            imap_login(async_imap::Client::new(tls), settings, timeout).await
-        }
-    }
-}
-
-async fn imap_greeting<T>(
-    client: &mut async_imap::Client<T>,
-    timeout: Duration,
-) -> Result<(), ConnectError>
-where
-    T: AsyncRead + AsyncWrite + Unpin + fmt::Debug + Send,
-{
-    within(timeout, Step::Connect, "the IMAP greeting", async {
-        match client.read_response().await {
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(ConnectError::new(
-                Step::Connect,
-                "the server closed the connection before its greeting",
-            )),
-            Err(error) => Err(ConnectError::new(
-                Step::Connect,
-                format!("reading the greeting: {error}"),
-            )),
-        }
-    })
-    .await
-}
-
-async fn imap_login<T>(
-    client: async_imap::Client<T>,
-    settings: &ImapSettings,
-    timeout: Duration,
-) -> Result<(), ConnectError>
-where
-    T: AsyncRead + AsyncWrite + Unpin + fmt::Debug + Send,
-{
-    let Some(username) = &settings.username else {
-        return Err(ConnectError::new(
-            Step::Auth,
-            "no IMAP username is set: an inbox cannot be read without logging in",
-        ));
-    };
-    let password = settings
-        .password
-        .as_ref()
-        .map(|password| password.expose())
-        .unwrap_or_default();
-    let mut session = within(timeout, Step::Auth, "LOGIN", async {
-        client
-            .login(username, password)
-            .await
-            .map_err(|(error, _)| ConnectError::new(Step::Auth, format!("LOGIN: {error}")))
-    })
-    .await?;
+    let mut session = crate::inbox::imap::login(settings, timeout).await?;
     // The verdict is in; a failed LOGOUT changes nothing.
     let _ = tokio::time::timeout(timeout, session.logout()).await;
     Ok(())

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The campaign sender (the background one is off: tests drive it with `run_once`).
     pub sender: std::sync::Arc<fluenzr::sender::Sender>,
+    /// The inbox poller (the background one is off: tests drive it with `run_once`).
+    pub inbox: std::sync::Arc<fluenzr::inbox::Inbox>,
     _dir: TempDir,
 }
 
@@ -55,6 +57,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .to_owned();
     let database = application.database().clone();
     let sender = std::sync::Arc::new(application.sender());
+    let inbox = std::sync::Arc::new(application.inbox());
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -63,6 +66,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database,
         client: reqwest::Client::new(),
         sender,
+        inbox,
         _dir: dir,
     }
 }
