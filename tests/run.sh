@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what the tests need when it is missing
-# (Debian's chromium for the browser check; schemathesis in a virtual environment), then runs
+# (Debian's chromium for the browser check, Debian's dovecot-imapd as the inbox tests' IMAP
+# server; schemathesis in a virtual environment), then runs
 # formatting and lint checks, every unit and integration test, and schemathesis against the
 # running release binary.
 set -euo pipefail
@@ -11,6 +12,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q chromium
+fi
+
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+  echo "== installing dovecot-imapd (Debian) for the inbox tests' IMAP server"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q dovecot-imapd
 fi
 
 echo "== cargo fmt --check"

@@ -1,5 +1,6 @@
 //! The integration suite: one binary, real HTTP against the real application on a fresh database.
 
+mod dovecot;
 mod helpers;
 mod smtp_sink;
 
@@ -15,6 +16,7 @@ mod docs;
 mod email_accounts;
 mod groups;
 mod idempotency;
+mod inbox;
 mod rate_limit;
 mod sandbox;
 mod sending;
