@@ -331,3 +331,4 @@ CREATE TABLE inbox_messages (
     received_at       TEXT NOT NULL,
     UNIQUE (email_account_seq, uid_validity, uid)
 );
+CREATE INDEX inbox_messages_message_id ON inbox_messages (email_account_seq, message_id);
