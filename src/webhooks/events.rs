@@ -1,0 +1,1 @@
+//! What each event holds, built inside the transaction of the change that caused it.
