@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pipeline_stages;
 pub mod sandbox;
 pub mod tracking;
+pub mod webhooks;
 
 use crate::config::Config;
 use crate::db::Database;
@@ -256,7 +257,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
                 .route(web::delete().to(sandbox::clear)),
         )
         .service(resource("/sandbox/messages/{id}", "GET").route(web::get().to(sandbox::get)))
-        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)));
+        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)))
+        .service(
+            resource("/webhooks", "GET, POST")
+                .route(web::get().to(webhooks::list))
+                .route(web::post().to(webhooks::create)),
+        )
+        .service(
+            resource("/webhooks/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(webhooks::get))
+                .route(web::put().to(webhooks::update))
+                .route(web::delete().to(webhooks::delete)),
+        )
+        .service(resource("/webhooks/{id}/logs", "GET").route(web::get().to(webhooks::logs)));
     if config.enable_test_routes {
         v1 = v1.service(web::resource("/_test/panic").route(web::get().to(panic_for_tests)));
     }

@@ -14,6 +14,8 @@ use crate::api::envelope::ErrorEnvelope;
 use crate::api::groups::{self, GroupSortDto};
 use crate::api::pipeline_stages;
 use crate::api::sandbox;
+use crate::api::webhooks;
+use crate::api::webhooks::dto::{DeliveryStatusDto, WebhookSortDto, WebhookStatusDto};
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -36,7 +38,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
 
 **Idempotency.** Any POST may carry an `Idempotency-Key` header (1–255 printable characters). The first successful response is stored for 24 hours and replayed, marked `Idempotent-Replayed: true`, for a retry with the same body; the same key with a different body or path is `409 CONFLICT`. Keys are per workspace; concurrent duplicates run once.
 
-**Timestamps** are RFC 3339 UTC (`2025-01-15T10:30:00Z`). **Ids** are opaque prefixed strings (`con_`, `grp_`, `stg_`, `acc_`)."#;
+**Timestamps** are RFC 3339 UTC (`2025-01-15T10:30:00Z`). **Ids** are opaque prefixed strings (`con_`, `grp_`, `stg_`, `acc_`, `cmp_`, `whk_`, `evt_`, `log_`)."#;
 
 /// The document's source.
 #[derive(OpenApi)]
@@ -92,8 +94,14 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         sandbox::list,
         sandbox::get,
         sandbox::clear,
+        webhooks::list,
+        webhooks::create,
+        webhooks::get,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::logs,
     ),
-    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto, CampaignStatsSummary, EventTypeDto, IntervalDto, campaigns::dto::CampaignSortDto, campaigns::dto::EnrolmentStatusDto)),
+    components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto, CampaignStatsSummary, EventTypeDto, IntervalDto, campaigns::dto::CampaignSortDto, campaigns::dto::EnrolmentStatusDto, WebhookStatusDto, WebhookSortDto, DeliveryStatusDto)),
     modifiers(&Conventions),
     tags(
         (name = "Contacts", description = "People you write to: CRUD, bulk, search, tags, group membership, CSV import and export."),
@@ -103,6 +111,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         (name = "Campaigns", description = "Sequences sent from an email account to enrolled contacts. `workflow` is a graph `{nodes, edges}`: one `start`, `email` nodes (`data {subject, body, trackOpens, trackClicks}`; an empty subject on a later email sends a threaded reply \"Re: <previous subject>\" with `In-Reply-To`/`References`), `delay` nodes (`data {days 1-30 | hours 1-24, businessDays}`), `condition` nodes (`data {criterion: opened|clicked|previousEmail|contactField, ...}` with two edges labelled `true` and `false`) and one or more `end` nodes; edges are `{from, to, label}`. Every node must be reachable, no cycles, every path ends at an `end`; errors name the node (`details.nodeId`). Templates use `{{firstName}}`, `{{lastName}}`, `{{email}}`, `{{company}}`, `{{jobTitle}}`, `{{phone}}`, `{{website}}`, any custom field key, fallbacks `{{firstName|there}}`, and `{{unsubscribe_link}}`, `{{current_date}}`, `{{current_year}}`; a contact missing a variable that has no fallback is not sent a broken email: it stops with status `failed` and the reason. Status: draft -> active (start) <-> paused (pause/resume) -> completed (automatic) -> archived; PUT only in draft or paused. Sending happens inside `sendDays` x `sendHoursStart..sendHoursEnd` in `timezone`, at most `maxEmailsPerHour` per campaign (any 60 minutes), `dailyLimit` per campaign (local day) and the account's `dailyLimit` (UTC day) across its campaigns."),
         (name = "Campaign statistics", description = "Counters, rates, per-email statistics, a timeline and the activity feed of a campaign. `sent` counts every message handed to the SMTP server (hard bounces included), `delivered = sent - bounced`; opens and clicks count unique contacts, and a click counts as an open when the pixel was blocked. Rates are percentages with one decimal: open, click, reply and unsubscribe over `delivered`, bounce over `sent`, 0 when the denominator is 0."),
         (name = "Sandbox", description = "Mail of sandbox email accounts, kept instead of being sent; browse it at `/sandbox`."),
+        (name = "Webhooks", description = "Events POSTed to your URL as they happen. Types: `contact.created`, `contact.updated`, `contact.deleted` (`data.contact`: the contact as the contacts API shows it; for a deletion, as it was), `campaign.started` (start and resume), `campaign.paused`, `campaign.completed` (`data.campaign`: the campaign as the campaigns API shows it), and the email events `email.sent`, `email.delivered`, `email.opened`, `email.clicked`, `email.replied`, `email.bounced`, `email.unsubscribed`, whose `data` holds `campaignId, campaignName, contactId, contactEmail, emailNodeId` plus: sent `emailSubject`; opened `openCount, firstOpen` (and `userAgent, ip` only with full tracking; sent on the first open, or on every open with full tracking); clicked `linkUrl, clickCount` (every click); replied `replySubject, replyPreview`; bounced `bounceType` (`hard` or `soft`) and `bounceReason`. Subscribe with `events: [\"*\"]` to receive every type. Each delivery is `{\"id\": \"evt_…\", \"type\", \"timestamp\", \"data\"}`, signed with the webhook's secret: `X-FluenzR-Timestamp: <unix seconds>` and `X-FluenzR-Signature: sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>`, plus the headers `webhook-id`, `webhook-timestamp` and `webhook-signature`. A 2xx within 30 s is success; 3xx, 5xx and timeouts are retried after 1 min, 5 min, 30 min and 2 h; a 4xx is final; the event id stays the same across attempts. Events are written in the same transaction as the change that caused them: a change that is refused or rolled back emits nothing. URLs that resolve to loopback, private, link-local or metadata addresses are refused unless the server allows them."),
     )
 )]
 pub struct ApiDoc;
@@ -246,7 +255,7 @@ impl Modify for Conventions {
 }
 
 /// Operations taking, as their `{id}`, the id a creating operation answers with.
-const LINKS: [(&str, &[&str]); 4] = [
+const LINKS: [(&str, &[&str]); 5] = [
     (
         "createContact",
         &[
@@ -298,6 +307,15 @@ const LINKS: [(&str, &[&str]); 4] = [
             "updateEmailAccount",
             "deleteEmailAccount",
             "testEmailAccount",
+        ],
+    ),
+    (
+        "createWebhook",
+        &[
+            "getWebhook",
+            "updateWebhook",
+            "deleteWebhook",
+            "listWebhookLogs",
         ],
     ),
 ];

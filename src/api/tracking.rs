@@ -206,12 +206,28 @@ pub async fn update_preferences(
     let (now, now_unix) = (now_text(), now_unix());
     let outcome = state
         .db
-        .write(move |conn| match request {
-            Request::OneClick => {
-                db::tracking::unsubscribe(conn, &token, "one-click", &now, now_unix)
+        .write(move |conn| {
+            let before = db::tracking::preferences(conn, &token)?;
+            let after = match request {
+                Request::OneClick => {
+                    db::tracking::unsubscribe(conn, &token, "one-click", &now, now_unix)
+                }
+                Request::Unsubscribe => {
+                    db::tracking::unsubscribe(conn, &token, "page", &now, now_unix)
+                }
+                Request::StopTracking => db::tracking::stop_tracking(conn, &token, &now),
+            }?;
+            if let Some(changed) = after.as_ref().filter(|_| after != before) {
+                let contact =
+                    db::contacts::require(conn, &changed.workspace_id, &changed.contact_id)?;
+                crate::api::contacts::emit_contact(
+                    conn,
+                    &changed.workspace_id,
+                    "contact.updated",
+                    &contact,
+                )?;
             }
-            Request::Unsubscribe => db::tracking::unsubscribe(conn, &token, "page", &now, now_unix),
-            Request::StopTracking => db::tracking::stop_tracking(conn, &token, &now),
+            Ok(after)
         })
         .await;
     match outcome {

@@ -18,6 +18,7 @@ pub mod pipeline_stages;
 pub mod sandbox;
 pub mod sends;
 pub mod tracking;
+pub mod webhooks;
 pub mod workspaces;
 mod writer;
 

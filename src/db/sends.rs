@@ -3,7 +3,9 @@
 
 use crate::domain::campaign_stats::EventType;
 use crate::error::Error;
+use crate::webhooks::events::{self as webhook_events, at_unix};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{Map, Value};
 
 /// Delivery attempts before a send that keeps failing temporarily is given up.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -369,6 +371,8 @@ pub fn record(
                 now,
                 &serde_json::json!({ "subject": send.subject }),
             )?;
+            email_sent(conn, send, now)?;
+            webhook_events::email(conn, send.seq, "email.delivered", Map::new(), at_unix(now))?;
         }
         Delivery::Uncertain(reason) => {
             conn.prepare_cached(
@@ -399,6 +403,12 @@ pub fn record(
                 now,
                 &serde_json::json!({ "bounceType": "hard", "reason": reason }),
             )?;
+            // Refused at RCPT or DATA: it was sent (counted in `sent`), and bounced.
+            email_sent(conn, send, now)?;
+            let mut bounce = Map::new();
+            bounce.insert("bounceType".to_owned(), Value::from("hard"));
+            bounce.insert("bounceReason".to_owned(), Value::from(reason.as_str()));
+            webhook_events::email(conn, send.seq, "email.bounced", bounce, at_unix(now))?;
         }
         Delivery::Retry(reason) if attempts < MAX_ATTEMPTS => {
             let next = now + retry_delay(attempts);
@@ -441,6 +451,16 @@ pub fn record(
         }
     }
     Ok(())
+}
+
+/// The `email.sent` webhook event of a send handed to the SMTP server.
+fn email_sent(conn: &Connection, send: &SendRef, now: i64) -> Result<(), Error> {
+    let mut subject = Map::new();
+    subject.insert(
+        "emailSubject".to_owned(),
+        Value::from(send.subject.as_str()),
+    );
+    webhook_events::email(conn, send.seq, "email.sent", subject, at_unix(now))
 }
 
 fn continue_now(conn: &Connection, send: &SendRef, now: i64, now_text: &str) -> Result<(), Error> {

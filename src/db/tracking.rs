@@ -3,7 +3,9 @@
 
 use crate::db::campaign_events;
 use crate::domain::campaign_stats::EventType;
+use crate::domain::ids::{ContactId, WorkspaceId};
 use crate::error::Error;
+use crate::webhooks::events::{self as webhook_events, at_unix};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
@@ -119,16 +121,41 @@ pub fn record_open(
     if send.tracking_opt_out {
         return Ok(false);
     }
-    conn.prepare_cached(
-        "UPDATE sends SET opened_at = coalesce(opened_at, ?2), open_count = open_count + 1
-         WHERE seq = ?1",
-    )?
-    .execute(params![send.seq, now])?;
+    let (open_count, first_open): (i64, i64) = conn
+        .prepare_cached(
+            "UPDATE sends SET opened_at = coalesce(opened_at, ?2), open_count = open_count + 1
+             WHERE seq = ?1 RETURNING open_count, opened_at",
+        )?
+        .query_row(params![send.seq, now], |row| Ok((row.get(0)?, row.get(1)?)))?;
     let first = send.opened_at.is_none();
     if first || visitor.is_some() {
         opened_event(conn, &send, now, visitor, !first)?;
+        email_opened(conn, send.seq, open_count, first_open, now, visitor)?;
     }
     Ok(true)
+}
+
+/// The `email.opened` webhook event: sent with the first open, or with every open under full
+/// tracking (which alone adds the visitor's user agent and IP address).
+fn email_opened(
+    conn: &Connection,
+    send_seq: i64,
+    open_count: i64,
+    first_open: i64,
+    now: i64,
+    visitor: Option<&Visitor>,
+) -> Result<(), Error> {
+    let mut data = Map::new();
+    data.insert("openCount".to_owned(), json!(open_count));
+    data.insert(
+        "firstOpen".to_owned(),
+        json!(crate::domain::time::from_unix(first_open)),
+    );
+    if let Some(visitor) = visitor {
+        data.insert("userAgent".to_owned(), json!(visitor.user_agent));
+        data.insert("ip".to_owned(), json!(visitor.ip));
+    }
+    webhook_events::email(conn, send_seq, "email.opened", data, at_unix(now))
 }
 
 /// Resolves the click token `<token>.<index>` to the original link of that message (only the
@@ -153,16 +180,24 @@ pub fn record_click(
     if send.tracking_opt_out {
         return Ok(Some(url));
     }
-    conn.prepare_cached(
-        "UPDATE sends SET clicked_at = coalesce(clicked_at, ?2), click_count = click_count + 1,
-                opened_at = coalesce(opened_at, ?2),
-                open_count = CASE WHEN opened_at IS NULL THEN open_count + 1 ELSE open_count END
-         WHERE seq = ?1",
-    )?
-    .execute(params![send.seq, now])?;
+    let (click_count, open_count, first_open): (i64, i64, i64) = conn
+        .prepare_cached(
+            "UPDATE sends SET clicked_at = coalesce(clicked_at, ?2), click_count = click_count + 1,
+                    opened_at = coalesce(opened_at, ?2),
+                    open_count = CASE WHEN opened_at IS NULL THEN open_count + 1 ELSE open_count END
+             WHERE seq = ?1 RETURNING click_count, open_count, opened_at",
+        )?
+        .query_row(params![send.seq, now], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
     if send.opened_at.is_none() {
         opened_event(conn, &send, now, visitor, false)?;
+        email_opened(conn, send.seq, open_count, first_open, now, visitor)?;
     }
+    let mut clicked = Map::new();
+    clicked.insert("linkUrl".to_owned(), json!(url));
+    clicked.insert("clickCount".to_owned(), json!(click_count));
+    webhook_events::email(conn, send.seq, "email.clicked", clicked, at_unix(now))?;
     let clicked_before: bool = conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM campaign_events
@@ -190,8 +225,12 @@ pub fn record_click(
 }
 
 /// What the preferences page shows about the contact of a token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preferences {
+    /// The contact.
+    pub contact_id: ContactId,
+    /// Its workspace.
+    pub workspace_id: WorkspaceId,
     /// The contact's email.
     pub email: String,
     /// Whether the contact is unsubscribed already.
@@ -204,11 +243,13 @@ pub struct Preferences {
 pub fn preferences(conn: &Connection, token: &str) -> Result<Option<Preferences>, Error> {
     Ok(conn
         .prepare_cached(
-            "SELECT c.email, c.status, c.tracking_opt_out
+            "SELECT c.email, c.status, c.tracking_opt_out, c.id, c.workspace_id
              FROM sends s JOIN contacts c ON c.seq = s.contact_seq WHERE s.token = ?1",
         )?
         .query_row([token], |row| {
             Ok(Preferences {
+                contact_id: ContactId::from_db(row.get(3)?),
+                workspace_id: WorkspaceId::from_db(row.get(4)?),
                 email: row.get(0)?,
                 unsubscribed: row.get::<_, String>(1)? == "unsubscribed",
                 tracking_opt_out: row.get::<_, i64>(2)? != 0,
@@ -258,6 +299,13 @@ pub fn unsubscribe(
             EventType::Unsubscribed,
             now_unix,
             &json!({ "source": source }),
+        )?;
+        webhook_events::email(
+            conn,
+            send.seq,
+            "email.unsubscribed",
+            Map::new(),
+            at_unix(now_unix),
         )?;
     }
     preferences(conn, token)

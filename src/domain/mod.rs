@@ -16,5 +16,6 @@ pub mod template;
 pub mod text;
 pub mod time;
 pub mod tracking;
+pub mod webhook;
 pub mod workflow;
 pub mod workspace;

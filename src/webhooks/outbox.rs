@@ -46,6 +46,16 @@ fn subscribers(conn: &Connection, workspace_id: &str, event_type: &str) -> Resul
         .collect())
 }
 
+/// Whether an active webhook of the workspace subscribes to `event_type`: lets a caller skip
+/// building a costly payload that nobody would receive.
+pub fn is_subscribed(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    event_type: &str,
+) -> Result<bool, Error> {
+    Ok(!subscribers(conn, workspace_id.as_str(), event_type)?.is_empty())
+}
+
 /// The delivered body: `{"id", "type", "timestamp", "data"}`.
 pub fn payload(id: &EventId, event_type: &str, at: DateTime<Utc>, data: &Value) -> String {
     json!({

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Every documented operation of the resources below, and whether it takes a request body.
-const OPERATIONS: [(&str, &str, bool); 49] = [
+const OPERATIONS: [(&str, &str, bool); 55] = [
     ("get", "/v1/contacts", false),
     ("post", "/v1/contacts", true),
     ("get", "/v1/contacts/{id}", false),
@@ -58,16 +58,23 @@ const OPERATIONS: [(&str, &str, bool); 49] = [
     ("delete", "/v1/sandbox/messages", false),
     ("get", "/v1/sandbox/messages/{id}", false),
     ("get", "/v1/pipeline-stages", false),
+    ("get", "/v1/webhooks", false),
+    ("post", "/v1/webhooks", true),
+    ("get", "/v1/webhooks/{id}", false),
+    ("put", "/v1/webhooks/{id}", true),
+    ("delete", "/v1/webhooks/{id}", false),
+    ("get", "/v1/webhooks/{id}/logs", false),
 ];
 
 /// The path prefixes whose operations `OPERATIONS` lists.
-const PREFIXES: [&str; 6] = [
+const PREFIXES: [&str; 7] = [
     "/v1/contacts",
     "/v1/groups",
     "/v1/email-accounts",
     "/v1/campaigns",
     "/v1/sandbox",
     "/v1/pipeline-stages",
+    "/v1/webhooks",
 ];
 
 const HTTP_METHODS: [&str; 8] = [

@@ -24,3 +24,4 @@ mod sending_fixtures;
 mod stats;
 mod tenancy;
 mod tracking;
+mod webhooks;

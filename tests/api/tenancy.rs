@@ -2,7 +2,7 @@
 //! searches or exports, and nothing of it can be changed.
 
 use crate::campaign_fixtures::{one_email, open_settings, smtp_account};
-use crate::helpers::{assert_error, body_json, count_rows, spawn_app, TestApp};
+use crate::helpers::{assert_error, body_json, count_rows, spawn_app_with, TestApp};
 use fluenzr::domain::workspace::Plan;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
@@ -27,7 +27,7 @@ struct Tenants {
 
 impl Tenants {
     async fn arrange() -> Self {
-        let app = spawn_app().await;
+        let app = spawn_app_with(|config| config.webhook_allow_private = true).await;
         let a_group = app.create_group(A_GROUP).await;
         let a_contact = app
             .create_contact(json!({
@@ -125,6 +125,21 @@ impl Tenants {
             .clone()
     }
 
+    /// A webhook of workspace A (subscribed to everything).
+    async fn a_webhook(&self) -> Value {
+        let response = self
+            .app
+            .post(
+                "/v1/webhooks",
+                &json!({"url": "http://127.0.0.1:9/alpha", "events": ["*"], "description": A_COMPANY}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let mut webhook = body_json(response).await["data"].clone();
+        webhook.as_object_mut().unwrap().remove("secret");
+        webhook
+    }
+
     /// A request with workspace B's key.
     async fn as_b(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let mut request = self.app.request_as(&self.b_key, method, path);
@@ -175,6 +190,8 @@ async fn every_operation_on_another_workspaces_ids_is_404_and_leaks_nothing() {
     let campaign = a_campaign["id"].as_str().unwrap().to_owned();
     let contact = t.a_contact_id().to_owned();
     let group = t.a_group_id().to_owned();
+    let a_webhook = t.a_webhook().await;
+    let webhook = a_webhook["id"].as_str().unwrap().to_owned();
     let cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/v1/contacts/{contact}"), None),
         (
@@ -289,6 +306,14 @@ async fn every_operation_on_another_workspaces_ids_is_404_and_leaks_nothing() {
             None,
         ),
         (Method::DELETE, format!("/v1/campaigns/{campaign}"), None),
+        (Method::GET, format!("/v1/webhooks/{webhook}"), None),
+        (
+            Method::PUT,
+            format!("/v1/webhooks/{webhook}"),
+            Some(json!({"url": "http://127.0.0.1:9/hijacked", "status": "disabled"})),
+        ),
+        (Method::GET, format!("/v1/webhooks/{webhook}/logs"), None),
+        (Method::DELETE, format!("/v1/webhooks/{webhook}"), None),
     ];
     for (method, path, body) in cases {
         let response = t.as_b(method.clone(), &path, body).await;
@@ -337,6 +362,11 @@ async fn every_operation_on_another_workspaces_ids_is_404_and_leaks_nothing() {
         count_rows(&t.app, "SELECT COUNT(*) FROM campaign_contacts").await,
         1
     );
+    // A's webhook is exactly as it was, and B sees no webhook at all.
+    let webhook_now = body_json(t.app.get(&format!("/v1/webhooks/{webhook}")).await).await;
+    assert_eq!(webhook_now["data"], a_webhook);
+    let b_webhooks = body_json(t.as_b(Method::GET, "/v1/webhooks", None).await).await;
+    assert_eq!(b_webhooks["meta"]["total"], 0);
 }
 
 #[tokio::test]

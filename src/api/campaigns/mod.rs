@@ -347,6 +347,19 @@ async fn act(
                         check_startable(conn, &campaign)?;
                     }
                     db::campaigns::set_status(conn, campaign.seq, next, &now())?;
+                    let event = match action {
+                        CampaignAction::Start | CampaignAction::Resume => Some("campaign.started"),
+                        CampaignAction::Pause => Some("campaign.paused"),
+                        _ => None,
+                    };
+                    if let Some(event) = event {
+                        crate::webhooks::events::campaign(
+                            conn,
+                            campaign.seq,
+                            event,
+                            chrono::Utc::now(),
+                        )?;
+                    }
                 }
             }
             respond(conn, db::campaigns::require(conn, &tenant.0, &id)?)

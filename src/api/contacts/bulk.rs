@@ -175,7 +175,11 @@ pub async fn bulk(
     let now = crate::domain::time::format(chrono::Utc::now());
     let outcome = state
         .write(tenant.check(), move |conn| {
-            db::contacts::bulk_upsert(conn, &tenant.0, rows, &groups, on_duplicate, &now)
+            let outcome =
+                db::contacts::bulk_upsert(conn, &tenant.0, rows, &groups, on_duplicate, &now)?;
+            super::emit_contacts(conn, &tenant.0, "contact.created", &outcome.created_ids)?;
+            super::emit_contacts(conn, &tenant.0, "contact.updated", &outcome.updated_ids)?;
+            Ok(outcome)
         })
         .await?;
     let count = outcome.errors.len() as u64;

@@ -280,7 +280,11 @@ fn run_import(
         let (workspace, groups) = (workspace.clone(), groups.clone());
         let now = crate::domain::time::format(chrono::Utc::now());
         let outcome = db.write_blocking(move |conn| {
-            db::contacts::bulk_upsert(conn, &workspace, rows, &groups, on_duplicate, &now)
+            let outcome =
+                db::contacts::bulk_upsert(conn, &workspace, rows, &groups, on_duplicate, &now)?;
+            super::emit_contacts(conn, &workspace, "contact.created", &outcome.created_ids)?;
+            super::emit_contacts(conn, &workspace, "contact.updated", &outcome.updated_ids)?;
+            Ok(outcome)
         })?;
         totals.add(outcome);
         Ok(())

@@ -10,19 +10,57 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Tenant;
 use crate::api::AppState;
 use crate::db;
-use crate::domain::contact::{ContactChanges, NewContact};
-use crate::domain::ids::ContactId;
+use crate::domain::contact::{Contact, ContactChanges, NewContact};
+use crate::domain::ids::{ContactId, WorkspaceId};
 use crate::domain::listing::PageRequest;
 use crate::domain::time;
+use crate::error::Error;
+use crate::webhooks::outbox;
 use actix_web::{web, HttpResponse};
 use dto::{
     ContactResponse, CreateContactRequest, DeletedResponse, GroupIdsRequest, TagsRequest,
     UpdateContactRequest,
 };
 use query::ContactListQuery;
+use rusqlite::Connection;
+use serde_json::json;
 
 fn now() -> String {
     time::format(chrono::Utc::now())
+}
+
+/// Emits a `contact.*` webhook event whose `data.contact` is the contact as this API shows it.
+/// Call it inside the transaction of the change.
+pub fn emit_contact(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    event_type: &str,
+    contact: &Contact,
+) -> Result<(), Error> {
+    if !outbox::is_subscribed(conn, workspace_id, event_type)? {
+        return Ok(());
+    }
+    let data = json!({ "contact": ContactResponse::from(contact.clone()) });
+    outbox::emit(conn, workspace_id, event_type, &data, chrono::Utc::now())?;
+    Ok(())
+}
+
+/// [`emit_contact`] for each of these contacts (bulk writes and imports); reads them only when
+/// a webhook listens.
+pub fn emit_contacts(
+    conn: &Connection,
+    workspace_id: &WorkspaceId,
+    event_type: &str,
+    ids: &[ContactId],
+) -> Result<(), Error> {
+    if ids.is_empty() || !outbox::is_subscribed(conn, workspace_id, event_type)? {
+        return Ok(());
+    }
+    for id in ids {
+        let contact = db::contacts::require(conn, workspace_id, id)?;
+        emit_contact(conn, workspace_id, event_type, &contact)?;
+    }
+    Ok(())
 }
 
 /// Parses a path id; a malformed id is simply not found.
@@ -86,7 +124,9 @@ pub async fn create(
     let contact = state
         .write(tenant.check(), move |conn| {
             let id = db::contacts::insert(conn, &tenant.0, &new, &now())?;
-            db::contacts::require(conn, &tenant.0, &id)
+            let contact = db::contacts::require(conn, &tenant.0, &id)?;
+            emit_contact(conn, &tenant.0, "contact.created", &contact)?;
+            Ok(contact)
         })
         .await?;
     Ok(envelope::created(ContactResponse::from(contact)))
@@ -108,7 +148,9 @@ pub async fn update(
     let contact = state
         .write(tenant.check(), move |conn| {
             db::contacts::update(conn, &tenant.0, &id, &changes, &now())?;
-            db::contacts::require(conn, &tenant.0, &id)
+            let contact = db::contacts::require(conn, &tenant.0, &id)?;
+            emit_contact(conn, &tenant.0, "contact.updated", &contact)?;
+            Ok(contact)
         })
         .await?;
     Ok(envelope::ok(ContactResponse::from(contact)))
@@ -127,6 +169,11 @@ pub async fn delete(
     let deleted = id.to_string();
     state
         .write(tenant.check(), move |conn| {
+            if outbox::is_subscribed(conn, &tenant.0, "contact.deleted")? {
+                // The payload shows the contact as it was before the deletion.
+                let contact = db::contacts::require(conn, &tenant.0, &id)?;
+                emit_contact(conn, &tenant.0, "contact.deleted", &contact)?;
+            }
             db::contacts::delete(conn, &tenant.0, &id)
         })
         .await?;
@@ -155,7 +202,9 @@ async fn change_groups(
             } else {
                 db::contacts::remove_groups(conn, &tenant.0, &id, &groups, &now())?;
             }
-            db::contacts::require(conn, &tenant.0, &id)
+            let contact = db::contacts::require(conn, &tenant.0, &id)?;
+            emit_contact(conn, &tenant.0, "contact.updated", &contact)?;
+            Ok(contact)
         })
         .await?;
     Ok(envelope::ok(ContactResponse::from(contact)))
@@ -208,7 +257,9 @@ async fn change_tags(
             } else {
                 db::contacts::remove_tags(conn, &tenant.0, &id, &tags, &now())?;
             }
-            db::contacts::require(conn, &tenant.0, &id)
+            let contact = db::contacts::require(conn, &tenant.0, &id)?;
+            emit_contact(conn, &tenant.0, "contact.updated", &contact)?;
+            Ok(contact)
         })
         .await?;
     Ok(envelope::ok(ContactResponse::from(contact)))

@@ -44,6 +44,10 @@ pub struct BulkOutcome {
     pub skipped: u64,
     /// Rows that failed.
     pub errors: Vec<BulkRowError>,
+    /// Contacts created, in row order (for their `contact.created` events).
+    pub created_ids: Vec<ContactId>,
+    /// Existing contacts updated, in row order (for their `contact.updated` events).
+    pub updated_ids: Vec<ContactId>,
 }
 
 fn stage_seq(
@@ -450,14 +454,14 @@ fn row_error(index: usize, new: &NewContact, error: &Error) -> BulkRowError {
     }
 }
 
-/// Inserts a chunk with one statement; returns the row numbers of the inserted rows by their
-/// normalised email (rows whose email exists are left out by `ON CONFLICT DO NOTHING`).
+/// Inserts a chunk with one statement; returns the row numbers and ids of the inserted rows by
+/// their normalised email (rows whose email exists are left out by `ON CONFLICT DO NOTHING`).
 fn insert_chunk(
     conn: &Connection,
     workspace_id: &WorkspaceId,
     rows: &[PreparedRow],
     now: &str,
-) -> Result<std::collections::HashMap<String, i64>, Error> {
+) -> Result<std::collections::HashMap<String, (i64, ContactId)>, Error> {
     use rusqlite::types::Value as SqlValue;
     const COLUMNS: usize = 17;
     let placeholders = value_rows(rows.len(), COLUMNS);
@@ -467,7 +471,7 @@ fn insert_chunk(
            created_at, updated_at)
          VALUES {placeholders}
          ON CONFLICT (workspace_id, email_lower) DO NOTHING
-         RETURNING seq, email_lower"
+         RETURNING seq, email_lower, id"
     );
     let text = |value: &Option<String>| value.clone().map_or(SqlValue::Null, SqlValue::Text);
     let mut values: Vec<SqlValue> = Vec::with_capacity(rows.len() * COLUMNS);
@@ -496,7 +500,10 @@ fn insert_chunk(
     let mut statement = conn.prepare_cached(&sql)?;
     let inserted = statement
         .query_map(rusqlite::params_from_iter(values.iter()), |row| {
-            Ok((row.get::<_, String>(1)?, row.get::<_, i64>(0)?))
+            Ok((
+                row.get::<_, String>(1)?,
+                (row.get::<_, i64>(0)?, ContactId::from_db(row.get(2)?)),
+            ))
         })?
         .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
     Ok(inserted)
@@ -588,8 +595,9 @@ pub fn bulk_upsert(
         for row in chunk {
             // The first row of an email present twice claims the insert; later ones are duplicates.
             match inserted.remove(&row.new.email.normalized()) {
-                Some(seq) => {
+                Some((seq, id)) => {
                     outcome.created += 1;
+                    outcome.created_ids.push(id);
                     tags.extend(
                         row.new
                             .tags
@@ -634,13 +642,13 @@ pub fn bulk_upsert(
             outcome.skipped += 1;
             continue;
         }
-        let seq: i64 = conn
+        let (seq, id): (i64, String) = conn
             .prepare_cached(
-                "SELECT seq FROM contacts WHERE workspace_id = ?1 AND email_lower = ?2",
+                "SELECT seq, id FROM contacts WHERE workspace_id = ?1 AND email_lower = ?2",
             )?
             .query_row(
                 params![workspace_id.as_str(), row.new.email.normalized()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
         match apply_changes(
             conn,
@@ -653,6 +661,7 @@ pub fn bulk_upsert(
                 insert_tags(conn, seq, &row.new.tags)?;
                 insert_memberships(conn, seq, &row.groups, now)?;
                 outcome.updated += 1;
+                outcome.updated_ids.push(ContactId::from_db(id));
             }
             Err(Error::Internal(error)) => return Err(Error::Internal(error)),
             Err(error) => outcome.errors.push(row_error(row.index, &row.new, &error)),

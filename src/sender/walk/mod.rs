@@ -92,6 +92,7 @@ pub fn pass(
                 CampaignStatus::Completed,
                 &crate::domain::time::format(now),
             )?;
+            crate::webhooks::events::campaign(conn, seq, "campaign.completed", now)?;
             pass.completed += 1;
         }
     }
