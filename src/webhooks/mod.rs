@@ -1,4 +1,6 @@
-//! Webhooks: the event outbox (written with the change that caused each event), and later the
-//! dispatcher, signing and the URL guard.
+//! Webhooks: the event outbox (written with the change that caused each event), the dispatcher
+//! that delivers it, signing and the URL guard (SSRF).
 
 pub mod outbox;
+pub mod signing;
+pub mod url_guard;
