@@ -6,6 +6,7 @@ use crate::db::{self, Database};
 use crate::domain::{time, workspace::Plan};
 use crate::sender::lease::Lease;
 use crate::sender::{Sender, SenderHandle};
+use crate::webhooks::Dispatcher;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -21,6 +22,7 @@ pub struct Application {
     config: Arc<Config>,
     first_start_key: Option<String>,
     sender: SenderHandle,
+    dispatcher: Dispatcher,
     /// Held while this process may run the sender (only one process per database file).
     sender_lease: Option<Lease>,
 }
@@ -53,8 +55,11 @@ impl Application {
         let workers = config.workers;
         let config = Arc::new(config);
         let sender = SenderHandle::default();
+        let dispatcher = Dispatcher::new(database.clone(), config.clone())
+            .context("setting up the webhook dispatcher")?;
         let mut app_state = api::AppState::new(database.clone(), config.clone());
         app_state.sender = sender.clone();
+        app_state.dispatcher = dispatcher.handle();
         let state = web::Data::new(app_state);
         let server = HttpServer::new(move || {
             App::new()
@@ -80,6 +85,7 @@ impl Application {
             config,
             first_start_key,
             sender,
+            dispatcher,
             sender_lease,
         })
     }
@@ -107,6 +113,12 @@ impl Application {
             self.config.clone(),
             self.sender.clone(),
         )
+    }
+
+    /// The webhook dispatcher of this application (shared with its API; tests drive it with
+    /// [`Dispatcher::run_once`] when the background workers are off).
+    pub fn dispatcher(&self) -> Dispatcher {
+        self.dispatcher.clone()
     }
 
     /// The API key created for an empty database, if this start created one.
@@ -137,11 +149,22 @@ impl Application {
                 let _ = sender_stopped.await;
             }))
         });
+        // The dispatcher runs where the sender runs: only one process delivers per database.
+        let (stop_dispatcher, dispatcher_stopped) = tokio::sync::oneshot::channel::<()>();
+        let dispatcher = self.sender_lease.as_ref().map(|_| {
+            tokio::spawn(self.dispatcher.clone().run_until_stopped(async move {
+                let _ = dispatcher_stopped.await;
+            }))
+        });
         let result = self.server.await;
         housekeeping.abort();
         let _ = stop_sender.send(());
+        let _ = stop_dispatcher.send(());
         if let Some(sender) = sender {
             let _ = sender.await;
+        }
+        if let Some(dispatcher) = dispatcher {
+            let _ = dispatcher.await;
         }
         drop(self.sender_lease);
         result

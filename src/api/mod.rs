@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pipeline_stages;
 pub mod sandbox;
 pub mod tracking;
+pub mod webhook_test;
 
 use crate::config::Config;
 use crate::db::Database;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub secret_box: Arc<SecretBox>,
     /// Wakes the sender when a campaign starts or gains contacts.
     pub sender: crate::sender::SenderHandle,
+    /// Wakes the webhook dispatcher after writes that emit events, and sends test events.
+    pub dispatcher: crate::webhooks::DispatcherHandle,
     /// When each key's `last_used_at` was last written by this process.
     key_touches: Mutex<HashMap<ApiKeyId, Instant>>,
     /// Recently authenticated keys by hash (re-checked inside each request's database work).
@@ -60,6 +63,7 @@ impl AppState {
             auth_failures: auth::ip_limiter(config.auth_failures_per_minute),
             secret_box: Arc::new(SecretBox::new(&config.secret_key)),
             sender: crate::sender::SenderHandle::default(),
+            dispatcher: crate::webhooks::DispatcherHandle::default(),
             db,
             config,
             key_touches: Mutex::new(HashMap::new()),
@@ -256,7 +260,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
                 .route(web::delete().to(sandbox::clear)),
         )
         .service(resource("/sandbox/messages/{id}", "GET").route(web::get().to(sandbox::get)))
-        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)));
+        .service(resource("/pipeline-stages", "GET").route(web::get().to(pipeline_stages::list)))
+        .service(resource("/webhooks/{id}/test", "POST").route(web::post().to(webhook_test::test)));
     if config.enable_test_routes {
         v1 = v1.service(web::resource("/_test/panic").route(web::get().to(panic_for_tests)));
     }

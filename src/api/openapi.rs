@@ -14,6 +14,7 @@ use crate::api::envelope::ErrorEnvelope;
 use crate::api::groups::{self, GroupSortDto};
 use crate::api::pipeline_stages;
 use crate::api::sandbox;
+use crate::api::webhook_test;
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -92,6 +93,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         sandbox::list,
         sandbox::get,
         sandbox::clear,
+        webhook_test::test,
     ),
     components(schemas(ErrorEnvelope, CustomFieldValue, GroupSortDto, EmailAccountSortDto, AccountStatusDto, CampaignStatsSummary, EventTypeDto, IntervalDto, campaigns::dto::CampaignSortDto, campaigns::dto::EnrolmentStatusDto)),
     modifiers(&Conventions),
@@ -103,6 +105,7 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
         (name = "Campaigns", description = "Sequences sent from an email account to enrolled contacts. `workflow` is a graph `{nodes, edges}`: one `start`, `email` nodes (`data {subject, body, trackOpens, trackClicks}`; an empty subject on a later email sends a threaded reply \"Re: <previous subject>\" with `In-Reply-To`/`References`), `delay` nodes (`data {days 1-30 | hours 1-24, businessDays}`), `condition` nodes (`data {criterion: opened|clicked|previousEmail|contactField, ...}` with two edges labelled `true` and `false`) and one or more `end` nodes; edges are `{from, to, label}`. Every node must be reachable, no cycles, every path ends at an `end`; errors name the node (`details.nodeId`). Templates use `{{firstName}}`, `{{lastName}}`, `{{email}}`, `{{company}}`, `{{jobTitle}}`, `{{phone}}`, `{{website}}`, any custom field key, fallbacks `{{firstName|there}}`, and `{{unsubscribe_link}}`, `{{current_date}}`, `{{current_year}}`; a contact missing a variable that has no fallback is not sent a broken email: it stops with status `failed` and the reason. Status: draft -> active (start) <-> paused (pause/resume) -> completed (automatic) -> archived; PUT only in draft or paused. Sending happens inside `sendDays` x `sendHoursStart..sendHoursEnd` in `timezone`, at most `maxEmailsPerHour` per campaign (any 60 minutes), `dailyLimit` per campaign (local day) and the account's `dailyLimit` (UTC day) across its campaigns."),
         (name = "Campaign statistics", description = "Counters, rates, per-email statistics, a timeline and the activity feed of a campaign. `sent` counts every message handed to the SMTP server (hard bounces included), `delivered = sent - bounced`; opens and clicks count unique contacts, and a click counts as an open when the pixel was blocked. Rates are percentages with one decimal: open, click, reply and unsubscribe over `delivered`, bounce over `sent`, 0 when the denominator is 0."),
         (name = "Sandbox", description = "Mail of sandbox email accounts, kept instead of being sent; browse it at `/sandbox`."),
+        (name = "Webhooks", description = "Signed HTTP callbacks for events. Each delivery POSTs the event JSON with `X-FluenzR-Timestamp` and `X-FluenzR-Signature: sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>`, and the Standard Webhooks headers `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>` over `\"<id>.<timestamp>.<body>\"`, keyed with the base64 part of a `whsec_` secret). A 2xx within 30 s is success; 3xx (redirects are never followed), 5xx, timeouts and connection errors are retried after 1 min, 5 min, 30 min and 2 h (five attempts; `FLUENZR_WEBHOOK_RETRY_SCHEDULE`); a 4xx fails at once. The event id stays the same across attempts. URLs on loopback, private, link-local or reserved addresses are refused (`FLUENZR_WEBHOOK_ALLOW_PRIVATE=true` lifts this for local use)."),
     )
 )]
 pub struct ApiDoc;

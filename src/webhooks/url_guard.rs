@@ -125,8 +125,8 @@ pub async fn resolve_vetted(
     vet(host, addresses, allow_private)
 }
 
-/// Refuses an empty answer, or one with any forbidden address.
-fn vet(
+/// Refuses an empty answer, or one with any forbidden address (unless `allow_private`).
+pub fn vet(
     host: &str,
     addresses: Vec<SocketAddr>,
     allow_private: bool,
