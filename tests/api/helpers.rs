@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The campaign sender (the background one is off: tests drive it with `run_once`).
     pub sender: std::sync::Arc<fluenzr::sender::Sender>,
+    /// The webhook dispatcher (the background one is off: tests drive it with `run_once`).
+    pub dispatcher: std::sync::Arc<fluenzr::webhooks::Dispatcher>,
     _dir: TempDir,
 }
 
@@ -55,6 +57,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .to_owned();
     let database = application.database().clone();
     let sender = std::sync::Arc::new(application.sender());
+    let dispatcher = std::sync::Arc::new(application.dispatcher());
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -63,6 +66,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database,
         client: reqwest::Client::new(),
         sender,
+        dispatcher,
         _dir: dir,
     }
 }

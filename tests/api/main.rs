@@ -22,3 +22,6 @@ mod sending_fixtures;
 mod stats;
 mod tenancy;
 mod tracking;
+mod webhook_dispatch;
+mod webhook_fixtures;
+mod webhook_receiver;
