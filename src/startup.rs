@@ -7,6 +7,7 @@ use crate::domain::{time, workspace::Plan};
 use crate::inbox::Inbox;
 use crate::sender::lease::Lease;
 use crate::sender::{Sender, SenderHandle};
+use crate::webhooks::Dispatcher;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -22,6 +23,7 @@ pub struct Application {
     config: Arc<Config>,
     first_start_key: Option<String>,
     sender: SenderHandle,
+    dispatcher: Dispatcher,
     /// Held while this process may run the sender (only one process per database file).
     sender_lease: Option<Lease>,
 }
@@ -54,8 +56,11 @@ impl Application {
         let workers = config.workers;
         let config = Arc::new(config);
         let sender = SenderHandle::default();
+        let dispatcher = Dispatcher::new(database.clone(), config.clone())
+            .context("setting up the webhook dispatcher")?;
         let mut app_state = api::AppState::new(database.clone(), config.clone());
         app_state.sender = sender.clone();
+        app_state.dispatcher = dispatcher.handle();
         let state = web::Data::new(app_state);
         let server = HttpServer::new(move || {
             App::new()
@@ -81,6 +86,7 @@ impl Application {
             config,
             first_start_key,
             sender,
+            dispatcher,
             sender_lease,
         })
     }
@@ -114,6 +120,12 @@ impl Application {
     /// [`Inbox::run_once`] when the background workers are off).
     pub fn inbox(&self) -> Inbox {
         Inbox::new(self.database.clone(), self.config.clone())
+    }
+
+    /// The webhook dispatcher of this application (shared with its API; tests drive it with
+    /// [`Dispatcher::run_once`] when the background workers are off).
+    pub fn dispatcher(&self) -> Dispatcher {
+        self.dispatcher.clone()
     }
 
     /// The API key created for an empty database, if this start created one.
@@ -152,15 +164,26 @@ impl Application {
                 let _ = inbox_stopped.await;
             }))
         });
+        // The dispatcher runs where the sender runs: only one process delivers per database.
+        let (stop_dispatcher, dispatcher_stopped) = tokio::sync::oneshot::channel::<()>();
+        let dispatcher = self.sender_lease.as_ref().map(|_| {
+            tokio::spawn(self.dispatcher.clone().run_until_stopped(async move {
+                let _ = dispatcher_stopped.await;
+            }))
+        });
         let result = self.server.await;
         housekeeping.abort();
         let _ = stop_sender.send(());
         let _ = stop_inbox.send(());
+        let _ = stop_dispatcher.send(());
         if let Some(sender) = sender {
             let _ = sender.await;
         }
         if let Some(inbox) = inbox {
             let _ = inbox.await;
+        }
+        if let Some(dispatcher) = dispatcher {
+            let _ = dispatcher.await;
         }
         drop(self.sender_lease);
         result

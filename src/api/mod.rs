@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod pipeline_stages;
 pub mod sandbox;
 pub mod tracking;
+pub mod webhook_test;
 pub mod webhooks;
 
 use crate::config::Config;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub secret_box: Arc<SecretBox>,
     /// Wakes the sender when a campaign starts or gains contacts.
     pub sender: crate::sender::SenderHandle,
+    /// Wakes the webhook dispatcher after writes that emit events, and sends test events.
+    pub dispatcher: crate::webhooks::DispatcherHandle,
     /// When each key's `last_used_at` was last written by this process.
     key_touches: Mutex<HashMap<ApiKeyId, Instant>>,
     /// Recently authenticated keys by hash (re-checked inside each request's database work).
@@ -61,6 +64,7 @@ impl AppState {
             auth_failures: auth::ip_limiter(config.auth_failures_per_minute),
             secret_box: Arc::new(SecretBox::new(&config.secret_key)),
             sender: crate::sender::SenderHandle::default(),
+            dispatcher: crate::webhooks::DispatcherHandle::default(),
             db,
             config,
             key_touches: Mutex::new(HashMap::new()),
@@ -269,7 +273,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
                 .route(web::put().to(webhooks::update))
                 .route(web::delete().to(webhooks::delete)),
         )
-        .service(resource("/webhooks/{id}/logs", "GET").route(web::get().to(webhooks::logs)));
+        .service(resource("/webhooks/{id}/logs", "GET").route(web::get().to(webhooks::logs)))
+        .service(resource("/webhooks/{id}/test", "POST").route(web::post().to(webhook_test::test)));
     if config.enable_test_routes {
         v1 = v1.service(web::resource("/_test/panic").route(web::get().to(panic_for_tests)));
     }

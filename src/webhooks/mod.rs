@@ -1,6 +1,10 @@
-//! Webhooks: the event outbox (written with the change that caused each event), what each
-//! event holds, and later the dispatcher, signing and the URL guard.
+//! Webhooks: the event outbox (written with the change that caused each event), what each event
+//! holds, the dispatcher that delivers it, signing and the URL guard (SSRF).
 
+pub mod dispatcher;
 pub mod events;
 pub mod outbox;
+pub mod signing;
 pub mod url_guard;
+
+pub use dispatcher::{DispatchOutcome, Dispatcher, DispatcherHandle};

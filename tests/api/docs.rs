@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Every documented operation of the resources below, and whether it takes a request body.
-const OPERATIONS: [(&str, &str, bool); 55] = [
+const OPERATIONS: [(&str, &str, bool); 56] = [
     ("get", "/v1/contacts", false),
     ("post", "/v1/contacts", true),
     ("get", "/v1/contacts/{id}", false),
@@ -64,6 +64,7 @@ const OPERATIONS: [(&str, &str, bool); 55] = [
     ("put", "/v1/webhooks/{id}", true),
     ("delete", "/v1/webhooks/{id}", false),
     ("get", "/v1/webhooks/{id}/logs", false),
+    ("post", "/v1/webhooks/{id}/test", false),
 ];
 
 /// The path prefixes whose operations `OPERATIONS` lists.

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub sender: std::sync::Arc<fluenzr::sender::Sender>,
     /// The inbox poller (the background one is off: tests drive it with `run_once`).
     pub inbox: std::sync::Arc<fluenzr::inbox::Inbox>,
+    /// The webhook dispatcher (the background one is off: tests drive it with `run_once`).
+    pub dispatcher: std::sync::Arc<fluenzr::webhooks::Dispatcher>,
     _dir: TempDir,
 }
 
@@ -58,6 +60,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let database = application.database().clone();
     let sender = std::sync::Arc::new(application.sender());
     let inbox = std::sync::Arc::new(application.inbox());
+    let dispatcher = std::sync::Arc::new(application.dispatcher());
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -67,6 +70,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         client: reqwest::Client::new(),
         sender,
         inbox,
+        dispatcher,
         _dir: dir,
     }
 }

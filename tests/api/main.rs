@@ -24,4 +24,8 @@ mod sending_fixtures;
 mod stats;
 mod tenancy;
 mod tracking;
+mod webhook_crash;
+mod webhook_dispatch;
+mod webhook_fixtures;
+mod webhook_receiver;
 mod webhooks;
