@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::webhooks::outbox::EVENT_TYPES;
 use actix_web::{web, HttpResponse};
 use dto::*;
+use std::time::Duration;
 
 fn webhook_id(raw: &str) -> ApiResult<WebhookId> {
     WebhookId::parse(raw).ok_or(ApiError::Domain(Error::NotFound("Webhook")))
@@ -45,7 +46,18 @@ async fn checked_url(state: &AppState, raw: &str) -> ApiResult<url::Url> {
         web::block(move || crate::webhooks::url_guard::check_url(parsed.as_str(), allow_private))
             .await
             .map_err(|error| Error::Internal(anyhow::anyhow!("URL guard task failed: {error}")))?;
-    checked.map_err(|reason| ApiError::invalid("url", format!("url is refused: {reason}")))
+    let url =
+        checked.map_err(|reason| ApiError::invalid("url", format!("url is refused: {reason}")))?;
+    // A host name is resolved now too, and refused when it points at a forbidden address. A
+    // name that cannot be resolved right now is accepted: delivery resolves and vets it again.
+    if let (Some(url::Host::Domain(host)), Some(port)) = (url.host(), url.port_or_known_default()) {
+        let lookup = tokio::net::lookup_host((host.to_owned(), port));
+        if let Ok(Ok(addresses)) = tokio::time::timeout(Duration::from_secs(2), lookup).await {
+            crate::webhooks::url_guard::vet(host, addresses.collect(), allow_private)
+                .map_err(|reason| ApiError::invalid("url", format!("url is refused: {reason}")))?;
+        }
+    }
+    Ok(url)
 }
 
 /// List webhooks.

@@ -607,3 +607,57 @@ async fn a_disabled_webhook_gets_no_new_deliveries_and_deleting_drops_its_logs()
         0
     );
 }
+
+/// A host name other than `localhost` that the system resolves to a loopback address, from
+/// `/etc/hosts` (the machine's own name usually is one).
+fn loopback_alias() -> Option<String> {
+    let hosts = std::fs::read_to_string("/etc/hosts").ok()?;
+    hosts.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let address: std::net::IpAddr = fields.next()?.parse().ok()?;
+        if !address.is_loopback() {
+            return None;
+        }
+        fields
+            .find(|name| !name.starts_with('#') && !name.eq_ignore_ascii_case("localhost"))
+            .map(str::to_owned)
+    })
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_at_creation_in_every_spelling_unless_allowed() {
+    let app = spawn_app_with(|config| config.webhook_allow_private = false).await;
+    let mut urls = vec![
+        "http://127.0.0.1:9/hook".to_owned(),
+        "http://2130706433/hook".to_owned(),
+        "http://0x7f000001/hook".to_owned(),
+        "http://0177.0.0.1/hook".to_owned(),
+        "http://127.1/hook".to_owned(),
+        "http://[::1]/hook".to_owned(),
+        "http://[::ffff:127.0.0.1]/hook".to_owned(),
+        "http://169.254.169.254/latest".to_owned(),
+        "http://10.0.0.1/hook".to_owned(),
+        "http://localhost:9/hook".to_owned(),
+    ];
+    // A name that resolves to loopback is refused too (the host is resolved at creation).
+    if let Some(alias) = loopback_alias() {
+        urls.push(format!("http://{alias}:9/hook"));
+    }
+    for url in &urls {
+        let response = app
+            .post("/v1/webhooks", &json!({"url": url, "events": ["*"]}))
+            .await;
+        let body = assert_error(response, 400, "VALIDATION_ERROR").await;
+        assert_eq!(body["error"]["details"]["field"], "url", "{url}: {body}");
+    }
+    assert_eq!(count_rows(&app, "SELECT count(*) FROM webhooks").await, 0);
+
+    let allowed = spawn_webhook_app().await;
+    let response = allowed
+        .post(
+            "/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+}
