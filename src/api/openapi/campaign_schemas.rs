@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
 
-fn parse(value: Value) -> RefOr<Schema> {
+pub(crate) fn parse(value: Value) -> RefOr<Schema> {
     match serde_json::from_value::<Schema>(value) {
         Ok(schema) => RefOr::T(schema),
         // The literals below are valid schemas; a broken one shows up as an empty schema in
@@ -124,3 +124,31 @@ impl utoipa::PartialSchema for crate::api::campaigns::dto::AddCampaignContactsRe
 }
 
 impl utoipa::ToSchema for crate::api::campaigns::dto::AddCampaignContactsRequest {}
+
+fn webhook_events_schema(nullable: bool) -> RefOr<Schema> {
+    let types = crate::webhooks::outbox::EVENT_TYPES;
+    let mut schema = json!({
+        "description": "Event types to receive (repeats are dropped), or [\"*\"] for all of them.",
+        "anyOf": [
+            {"type": "array", "minItems": 1, "items": {"type": "string", "const": "*"}},
+            {"type": "array", "minItems": 1, "items": {"type": "string", "enum": types}}
+        ],
+        "example": ["email.opened", "email.clicked"]
+    });
+    if nullable {
+        if let Some(any) = schema["anyOf"].as_array_mut() {
+            any.push(json!({"type": "null"}));
+        }
+    }
+    parse(schema)
+}
+
+/// A webhook's `events` on create: the list is required.
+pub fn webhook_events() -> RefOr<Schema> {
+    webhook_events_schema(false)
+}
+
+/// A webhook's `events` on update: `null` or absent leaves them unchanged.
+pub fn webhook_events_update() -> RefOr<Schema> {
+    webhook_events_schema(true)
+}

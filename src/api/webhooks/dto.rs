@@ -123,7 +123,7 @@ pub struct CreateWebhookRequest {
     #[schema(required = true, format = "uri", min_length = 1, max_length = 2048)]
     pub url: String,
     /// Event types to receive (unknown names are refused), or `["*"]` for all.
-    #[schema(required = true, min_items = 1)]
+    #[schema(required = true, schema_with = crate::api::openapi::campaign_schemas::webhook_events)]
     pub events: Option<Vec<String>>,
     /// Description (at most 1000 characters).
     #[schema(max_length = 1000)]
@@ -148,7 +148,7 @@ pub struct UpdateWebhookRequest {
     #[schema(format = "uri", min_length = 1, max_length = 2048)]
     pub url: Option<String>,
     /// New subscription.
-    #[schema(min_items = 1)]
+    #[schema(schema_with = crate::api::openapi::campaign_schemas::webhook_events_update)]
     pub events: Option<Vec<String>>,
     /// `active` or `disabled`.
     pub status: Option<WebhookStatusInput>,
