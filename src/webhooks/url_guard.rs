@@ -118,10 +118,15 @@ pub async fn resolve_vetted(
     allow_private: bool,
 ) -> Result<Vec<SocketAddr>, String> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|error| format!("could not resolve {host}: {error}"))?
-        .collect();
+    // A resolver that cannot answer must not hold a delivery (or the test endpoint) for long.
+    let addresses: Vec<SocketAddr> = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await
+    .map_err(|_| format!("could not resolve {host}: no answer within 3 s"))?
+    .map_err(|error| format!("could not resolve {host}: {error}"))?
+    .collect();
     vet(host, addresses, allow_private)
 }
 

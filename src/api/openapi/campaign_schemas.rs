@@ -61,11 +61,11 @@ pub fn workflow() -> RefOr<Schema> {
                 "type": "array", "minItems": 2, "maxItems": 500,
                 "items": {"oneOf": [
                     {"type": "object", "additionalProperties": false, "required": ["id", "type"],
-                     "properties": {"id": node_id, "type": {"const": "start"}, "position": position, "data": {"type": ["object", "null"], "maxProperties": 0}}},
+                     "properties": {"id": node_id, "type": {"type": "string", "enum": ["start"]}, "position": position, "data": {"type": ["object", "null"], "maxProperties": 0}}},
                     {"type": "object", "additionalProperties": false, "required": ["id", "type"],
-                     "properties": {"id": node_id, "type": {"const": "end"}, "position": position, "data": {"type": ["object", "null"], "maxProperties": 0}}},
+                     "properties": {"id": node_id, "type": {"type": "string", "enum": ["end"]}, "position": position, "data": {"type": ["object", "null"], "maxProperties": 0}}},
                     {"type": "object", "additionalProperties": false, "required": ["id", "type", "data"],
-                     "properties": {"id": node_id, "type": {"const": "email"}, "position": position,
+                     "properties": {"id": node_id, "type": {"type": "string", "enum": ["email"]}, "position": position,
                         "data": {"type": "object", "additionalProperties": false, "required": ["body"],
                                  "properties": {
                                     "subject": {"type": "string", "maxLength": 998, "description": "Empty on a later email: a threaded reply \"Re: <previous subject>\"."},
@@ -73,7 +73,7 @@ pub fn workflow() -> RefOr<Schema> {
                                     "trackOpens": {"type": "boolean"},
                                     "trackClicks": {"type": "boolean"}}}}},
                     {"type": "object", "additionalProperties": false, "required": ["id", "type", "data"],
-                     "properties": {"id": node_id, "type": {"const": "delay"}, "position": position,
+                     "properties": {"id": node_id, "type": {"type": "string", "enum": ["delay"]}, "position": position,
                         "data": {"type": "object", "additionalProperties": false,
                                  "properties": {
                                     "days": {"type": "integer", "minimum": 1, "maximum": 30},
@@ -81,7 +81,7 @@ pub fn workflow() -> RefOr<Schema> {
                                     "businessDays": {"type": "boolean"}},
                                  "oneOf": [{"required": ["days"]}, {"required": ["hours"]}]}}},
                     {"type": "object", "additionalProperties": false, "required": ["id", "type", "data"],
-                     "properties": {"id": node_id, "type": {"const": "condition"}, "position": position,
+                     "properties": {"id": node_id, "type": {"type": "string", "enum": ["condition"]}, "position": position,
                         "data": {"type": "object", "required": ["criterion"],
                                  "properties": {
                                     "criterion": {"type": "string", "enum": ["opened", "clicked", "previousEmail", "contactField"]},
@@ -130,7 +130,7 @@ fn webhook_events_schema(nullable: bool) -> RefOr<Schema> {
     let mut schema = json!({
         "description": "Event types to receive (repeats are dropped), or [\"*\"] for all of them.",
         "anyOf": [
-            {"type": "array", "minItems": 1, "items": {"type": "string", "const": "*"}},
+            {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["*"]}},
             {"type": "array", "minItems": 1, "items": {"type": "string", "enum": types}}
         ],
         "example": ["email.opened", "email.clicked"]

@@ -125,8 +125,8 @@ pub struct CreateWebhookRequest {
     /// Event types to receive (unknown names are refused), or `["*"]` for all.
     #[schema(required = true, schema_with = crate::api::openapi::campaign_schemas::webhook_events)]
     pub events: Option<Vec<String>>,
-    /// Description (at most 1000 characters).
-    #[schema(max_length = 1000)]
+    /// Description (at most 1000 characters, one line).
+    #[schema(max_length = 1000, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub description: Option<String>,
     /// Signing secret, 16 to 512 printable ASCII characters; generated (`whsec_…`) when
     /// omitted.
@@ -162,7 +162,7 @@ pub struct UpdateWebhookRequest {
     pub secret: Option<String>,
     /// New description (`null` clears it).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub description: Option<Option<String>>,
 }
 

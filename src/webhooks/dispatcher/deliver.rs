@@ -35,7 +35,18 @@ impl Resolve for VettedResolver {
         let allow_private = self.allow_private;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let found: Vec<_> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            // A resolver that cannot answer must not hold a delivery for long.
+            let found: Vec<_> = tokio::time::timeout(
+                Duration::from_secs(3),
+                tokio::net::lookup_host((host.as_str(), 0)),
+            )
+            .await
+            .map_err(|_| {
+                Box::new(Refused(format!(
+                    "could not resolve {host}: no answer within 3 s"
+                ))) as Box<dyn StdError + Send + Sync>
+            })??
+            .collect();
             let vetted = url_guard::vet(&host, found, allow_private)
                 .map_err(|reason| Box::new(Refused(reason)) as Box<dyn StdError + Send + Sync>)?;
             Ok(Box::new(vetted.into_iter()) as Addrs)
