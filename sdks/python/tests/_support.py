@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -42,6 +43,12 @@ HELLO_WORKFLOW: Dict[str, Any] = {
     "edges": [{"from": "start", "to": "hello"}, {"from": "hello", "to": "end"}],
 }
 """A one-email workflow."""
+
+
+def closed_day() -> str:
+    """A send day whose window is closed now: the day after tomorrow (UTC)."""
+    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    return days[(datetime.now(timezone.utc).weekday() + 2) % 7]
 
 
 def binary() -> Path:

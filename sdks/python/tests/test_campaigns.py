@@ -5,9 +5,7 @@ from typing import List
 
 import pytest
 
-from _support import HELLO_WORKFLOW, SEND_NOW_SETTINGS, wait_for
-
-DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+from _support import HELLO_WORKFLOW, SEND_NOW_SETTINGS, closed_day, wait_for
 from fluenzr import FluenzrClient, FluenzrError, SandboxMessageSummary
 
 
@@ -128,9 +126,7 @@ def test_campaign_life_cycle_sends_and_reports(
 def test_pause_resume_archive_and_delete(
     client: FluenzrClient, sandbox_account: str, tag: str
 ) -> None:
-    # A window that is closed now: only the day after tomorrow (UTC).
-    day = DAYS[(datetime.now(timezone.utc).weekday() + 2) % 7]
-    closed = dict(SEND_NOW_SETTINGS, sendDays=[day])
+    closed = dict(SEND_NOW_SETTINGS, sendDays=[closed_day()])
     contact = client.contacts.create(email=f"pr-{tag}@example.com")
     campaign = client.campaigns.create(
         name=f"Paused {tag}", email_account_id=sandbox_account, settings=closed,

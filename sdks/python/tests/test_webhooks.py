@@ -2,7 +2,7 @@
 
 import json
 import time
-from typing import Dict, Iterator, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import pytest
 
@@ -21,11 +21,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _delivery_of(receiver: Receiver, event_type: str) -> Tuple[Dict[str, str], bytes]:
-    def find() -> Tuple[Dict[str, str], bytes]:
+    def find() -> Optional[Tuple[Dict[str, str], bytes]]:
         for headers, body in receiver.deliveries:
             if json.loads(body)["type"] == event_type:
                 return headers, body
-        return None  # type: ignore[return-value]
+        return None
 
     result: Tuple[Dict[str, str], bytes] = wait_for(find, timeout=15)
     return result

@@ -11,13 +11,14 @@ import platform
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union, cast
 
 import httpx
 
 from ._call import Call, Page
 from ._version import __version__
 from .errors import FluenzrError
+from .types import PageMeta
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"
 """The base URL used when neither ``base_url`` nor ``FLUENZR_BASE_URL`` is given."""
@@ -223,7 +224,7 @@ def parse_answer(
         meta = payload.get("meta")
         if not isinstance(data, list) or not isinstance(meta, dict):
             raise _invalid(status, headers, "a list answer without a list and its meta")
-        return Page(data, meta)  # type: ignore[arg-type]
+        return Page(data, cast(PageMeta, meta))
     if call.kind == "list" and not isinstance(data, list):
         raise _invalid(status, headers, "expected a list in data")
     return data

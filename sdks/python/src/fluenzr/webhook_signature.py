@@ -30,7 +30,8 @@ def verify_webhook_signature(
     ``signature`` the ``X-FluenzR-Signature`` header, ``timestamp`` the
     ``X-FluenzR-Timestamp`` header and ``secret`` the webhook's ``whsec_...`` secret. The
     timestamp must be within ``tolerance_seconds`` of ``now`` (Unix seconds, default the
-    current time; None disables the check). The comparison takes constant time. Never raises
+    current time; None disables the check). The comparison takes constant time; a header
+    holding several comma-separated signatures matches when one of them does. Never raises
     for bad input: returns False.
     """
     if not signature or timestamp is None or not secret:
