@@ -60,6 +60,34 @@ test('429 is retried after Retry-After; ~65 requests at 60/minute all succeed', 
   }
 });
 
+test('65 concurrent requests at 60/minute all succeed with enough retries', { timeout: 60000 }, async () => {
+  const limited = await startServer({ env: { FLUENZR_RATE_LIMIT_PER_MINUTE: '60' } });
+  try {
+    const recorder = recordingFetch();
+    const client = new FluenzrClient({ apiKey: limited.apiKey, baseUrl: limited.baseUrl, maxRetries: 12, fetch: recorder.fetch });
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 65 }, (_, i) => client.contacts.create({ email: `burst${i}@example.com` })),
+    );
+    assert.equal(new Set(results.map((c) => c.id)).size, 65);
+    const limitedCalls = recorder.calls.filter((c) => c.status === 429);
+    assert.ok(limitedCalls.length >= 5, `${limitedCalls.length} answers were 429`);
+    assert.ok(Date.now() - started >= 4000, 'the five extra requests waited for the bucket to refill');
+    for (const call of limitedCalls) {
+      const attempts = recorder.calls.filter((c) => c.key === call.key);
+      assert.equal(attempts.at(-1).status, 201, 'every call ends with its own success');
+      const next = attempts[attempts.indexOf(call) + 1];
+      assert.ok(next.at - call.at >= 950, `retried after ${next.at - call.at} ms`);
+    }
+    const reader = new FluenzrClient({ apiKey: limited.apiKey, baseUrl: limited.baseUrl, maxRetries: 20 });
+    const stored = [];
+    for await (const c of reader.contacts.listAll({ email: 'burst' })) stored.push(c.email);
+    assert.equal(stored.length, 65, 'no duplicate and no missing contact');
+  } finally {
+    await limited.stop();
+  }
+});
+
 test('network errors are retried until a server that starts late answers', { timeout: 40000 }, async () => {
   const first = await startServer();
   const { dir, port, apiKey } = first;
