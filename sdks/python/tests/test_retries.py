@@ -1,6 +1,7 @@
 """Retries and idempotency against real servers: 429 with Retry-After, a server that comes up
 late, and a POST whose answer is lost on the way back."""
 
+import asyncio
 import threading
 import time
 import uuid
@@ -11,7 +12,7 @@ import pytest
 
 from _proxy import DropFirstPostProxy
 from _support import Server, free_port
-from fluenzr import FluenzrClient, FluenzrError
+from fluenzr import AsyncFluenzrClient, FluenzrClient, FluenzrError
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +119,24 @@ def test_a_callers_idempotency_key_replays_the_first_answer(client: FluenzrClien
     with pytest.raises(FluenzrError) as caught:
         client.contacts.create(email="different-" + email, idempotency_key=key)
     assert caught.value.status == 409 and caught.value.code == "CONFLICT"
+
+
+def test_the_async_client_retries_a_lost_answer_with_the_same_key(server: Server) -> None:
+    proxy = DropFirstPostProxy(server.port)
+    email = f"async-once-{uuid.uuid4().hex[:8]}@example.com"
+
+    async def run() -> List[str]:
+        async with AsyncFluenzrClient(api_key=server.api_key, base_url=proxy.base_url) as c:
+            created = await c.contacts.create(email=email)
+            found = await c.contacts.list(email=email)
+            return [created["id"]] + [contact["id"] for contact in found]
+
+    try:
+        created_id, *listed = asyncio.run(run())
+    finally:
+        proxy.close()
+    assert listed == [created_id]  # created once
+    first_try, retry = proxy.posts
+    assert first_try[3] is True and retry[3] is False
+    assert retry[1]["idempotency-key"] == first_try[1]["idempotency-key"]
+    assert retry[2].get("idempotent-replayed") == "true"
