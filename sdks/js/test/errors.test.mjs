@@ -50,7 +50,7 @@ test('404 NOT_FOUND', { timeout: 10000 }, async () => {
   assert.equal(error.status, 404);
   assert.equal(error.code, 'NOT_FOUND');
   assert.match(error.message, /not found/i);
-  assert.throws(() => client.contacts.get(''), TypeError);
+  await assert.rejects(client.contacts.get(''), TypeError, 'an empty id is refused before any request');
 });
 
 test('409 CONFLICT for a duplicate email', { timeout: 10000 }, async () => {

@@ -182,6 +182,40 @@ test('503 and timeouts are retried; 4xx are not', { timeout: 30000 }, async () =
   }
 });
 
+test('a Retry-After given as an HTTP date is honoured', { timeout: 30000 }, async () => {
+  const proxy = await startFaultProxy(server.port, 'limit-first-date');
+  try {
+    const recorder = recordingFetch();
+    const client = new FluenzrClient({ apiKey: server.apiKey, baseUrl: proxy.baseUrl, fetch: recorder.fetch });
+    const contact = await client.contacts.create({ email: 'dated@example.com' });
+    assert.deepEqual(recorder.calls.map((c) => c.status), [429, 201]);
+    assert.ok(Number.isNaN(Number(recorder.calls[0].retryAfter)), 'the header was a date');
+    const waited = recorder.calls[1].at - recorder.calls[0].at;
+    assert.ok(waited >= 900 && waited <= 2600, `waited ${waited} ms for a date about 2 s ahead`);
+    assert.equal(recorder.calls[1].key, recorder.calls[0].key);
+    assert.equal((await direct.contacts.get(contact.id)).email, 'dated@example.com');
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('requests carry the key, JSON headers and the User-Agent', { timeout: 10000 }, async () => {
+  const recorder = recordingFetch();
+  const client = new FluenzrClient({ apiKey: server.apiKey, baseUrl: server.baseUrl, fetch: recorder.fetch });
+  await client.contacts.create({ email: 'headers@example.com' });
+  const [call] = recorder.calls;
+  assert.equal(call.headers.Authorization, `Bearer ${server.apiKey}`);
+  assert.equal(call.headers['Content-Type'], 'application/json');
+  assert.equal(call.headers.Accept, 'application/json');
+  assert.match(call.headers['User-Agent'], /^fluenzr-sdk-js\/0\.1\.0 node\/v\d+/);
+  const custom = recordingFetch();
+  const named = new FluenzrClient({ apiKey: server.apiKey, baseUrl: server.baseUrl, fetch: custom.fetch, userAgent: 'crm-sync/2.0' });
+  const csv = await named.contacts.export({ email: 'headers@' });
+  assert.match(csv, /headers@example\.com/);
+  assert.equal(custom.calls[0].headers['User-Agent'], 'crm-sync/2.0');
+  assert.equal(custom.calls[0].headers['Content-Type'], undefined, 'no body, no content type');
+});
+
 test('every POST carries an Idempotency-Key: a new one per call, or the caller\'s', { timeout: 30000 }, async () => {
   const recorder = recordingFetch();
   const client = new FluenzrClient({ apiKey: server.apiKey, baseUrl: server.baseUrl, fetch: recorder.fetch });

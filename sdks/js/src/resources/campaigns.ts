@@ -33,7 +33,7 @@ export class Campaigns extends Resource {
   }
 
   /** `GET /campaigns`: one page of campaigns, with `meta`. */
-  list(query?: CampaignListQuery, options?: RequestOptions): Promise<ListResult<Campaign>> {
+  async list(query?: CampaignListQuery, options?: RequestOptions): Promise<ListResult<Campaign>> {
     return this.transport.list<Campaign>({ method: 'GET', path: '/campaigns', query, options });
   }
 
@@ -43,47 +43,47 @@ export class Campaigns extends Resource {
   }
 
   /** `POST /campaigns`: creates a draft campaign. */
-  create(body: CreateCampaignParams, options?: RequestOptions): Promise<Campaign> {
+  async create(body: CreateCampaignParams, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'POST', path: '/campaigns', json: body, options });
   }
 
   /** `GET /campaigns/{id}`. */
-  get(id: string, options?: RequestOptions): Promise<Campaign> {
+  async get(id: string, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'GET', path: this.path(id), options });
   }
 
   /** `PUT /campaigns/{id}`: only in `draft` or `paused` (else 409 `CONFLICT`). */
-  update(id: string, body: UpdateCampaignParams, options?: RequestOptions): Promise<Campaign> {
+  async update(id: string, body: UpdateCampaignParams, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'PUT', path: this.path(id), json: body, options });
   }
 
   /** `DELETE /campaigns/{id}`: removes it with its history (not while `active`). */
-  delete(id: string, options?: RequestOptions): Promise<Deleted> {
+  async delete(id: string, options?: RequestOptions): Promise<Deleted> {
     return this.transport.data<Deleted>({ method: 'DELETE', path: this.path(id), options });
   }
 
   /** `POST /campaigns/{id}/start`: draft → active (400 naming what is missing). */
-  start(id: string, options?: RequestOptions): Promise<Campaign> {
+  async start(id: string, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'POST', path: this.path(id, '/start'), options });
   }
 
   /** `POST /campaigns/{id}/pause`: active → paused. */
-  pause(id: string, options?: RequestOptions): Promise<Campaign> {
+  async pause(id: string, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'POST', path: this.path(id, '/pause'), options });
   }
 
   /** `POST /campaigns/{id}/resume`: paused → active. */
-  resume(id: string, options?: RequestOptions): Promise<Campaign> {
+  async resume(id: string, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'POST', path: this.path(id, '/resume'), options });
   }
 
   /** `POST /campaigns/{id}/archive`: completed or paused → archived. */
-  archive(id: string, options?: RequestOptions): Promise<Campaign> {
+  async archive(id: string, options?: RequestOptions): Promise<Campaign> {
     return this.transport.data<Campaign>({ method: 'POST', path: this.path(id, '/archive'), options });
   }
 
   /** `GET /campaigns/{id}/contacts`: one page of enrolled contacts and their progress. */
-  listContacts(id: string, query?: CampaignContactsQuery, options?: RequestOptions): Promise<ListResult<CampaignContact>> {
+  async listContacts(id: string, query?: CampaignContactsQuery, options?: RequestOptions): Promise<ListResult<CampaignContact>> {
     return this.transport.list<CampaignContact>({ method: 'GET', path: this.path(id, '/contacts'), query, options });
   }
 
@@ -97,7 +97,7 @@ export class Campaigns extends Resource {
   }
 
   /** `POST /campaigns/{id}/contacts`: enrols by `contactIds`, `groupIds`, `groupId` or `filters`. */
-  addContacts(id: string, body: AddCampaignContactsParams, options?: RequestOptions): Promise<AddCampaignContactsResult> {
+  async addContacts(id: string, body: AddCampaignContactsParams, options?: RequestOptions): Promise<AddCampaignContactsResult> {
     return this.transport.data<AddCampaignContactsResult>({
       method: 'POST',
       path: this.path(id, '/contacts'),
@@ -107,7 +107,7 @@ export class Campaigns extends Resource {
   }
 
   /** `DELETE /campaigns/{id}/contacts`: removes enrolled contacts. */
-  removeContacts(
+  async removeContacts(
     id: string,
     body: RemoveCampaignContactsParams,
     options?: RequestOptions,
@@ -121,27 +121,27 @@ export class Campaigns extends Resource {
   }
 
   /** `GET /campaigns/{id}/preview`: an email node rendered for a contact (or sample data). */
-  preview(id: string, query?: PreviewQuery, options?: RequestOptions): Promise<Preview> {
+  async preview(id: string, query?: PreviewQuery, options?: RequestOptions): Promise<Preview> {
     return this.transport.data<Preview>({ method: 'GET', path: this.path(id, '/preview'), query, options });
   }
 
   /** `GET /campaigns/{id}/forecast`: who gets which email when. */
-  forecast(id: string, query?: ForecastQuery, options?: RequestOptions): Promise<Forecast> {
+  async forecast(id: string, query?: ForecastQuery, options?: RequestOptions): Promise<Forecast> {
     return this.transport.data<Forecast>({ method: 'GET', path: this.path(id, '/forecast'), query, options });
   }
 
   /** `GET /campaigns/{id}/stats`: counters and rates (percentages with one decimal). */
-  getStats(id: string, options?: RequestOptions): Promise<CampaignStats> {
+  async getStats(id: string, options?: RequestOptions): Promise<CampaignStats> {
     return this.transport.data<CampaignStats>({ method: 'GET', path: this.path(id, '/stats'), options });
   }
 
   /** `GET /campaigns/{id}/stats/emails`: one row per email node. */
-  getEmailStats(id: string, options?: RequestOptions): Promise<EmailStats[]> {
+  async getEmailStats(id: string, options?: RequestOptions): Promise<EmailStats[]> {
     return this.transport.data<EmailStats[]>({ method: 'GET', path: this.path(id, '/stats/emails'), options });
   }
 
   /** `GET /campaigns/{id}/stats/timeline`: counters per hour, day or week. */
-  getTimeline(id: string, query?: TimelineQuery, options?: RequestOptions): Promise<TimelineBucket[]> {
+  async getTimeline(id: string, query?: TimelineQuery, options?: RequestOptions): Promise<TimelineBucket[]> {
     return this.transport.data<TimelineBucket[]>({
       method: 'GET',
       path: this.path(id, '/stats/timeline'),
@@ -151,7 +151,7 @@ export class Campaigns extends Resource {
   }
 
   /** `GET /campaigns/{id}/activity`: one page of events. */
-  listActivity(id: string, query?: ActivityQuery, options?: RequestOptions): Promise<ListResult<Activity>> {
+  async listActivity(id: string, query?: ActivityQuery, options?: RequestOptions): Promise<ListResult<Activity>> {
     return this.transport.list<Activity>({ method: 'GET', path: this.path(id, '/activity'), query, options });
   }
 

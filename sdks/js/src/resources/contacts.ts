@@ -18,7 +18,7 @@ import { Resource, segment } from './base.js';
 /** `/contacts`: CRUD, bulk create, search, CSV import and export, tags and groups. */
 export class Contacts extends Resource {
   /** `GET /contacts`: one page of contacts, with `meta`. */
-  list(query?: ContactListQuery, options?: RequestOptions): Promise<ListResult<Contact>> {
+  async list(query?: ContactListQuery, options?: RequestOptions): Promise<ListResult<Contact>> {
     return this.transport.list<Contact>({ method: 'GET', path: '/contacts', query, options });
   }
 
@@ -28,32 +28,32 @@ export class Contacts extends Resource {
   }
 
   /** `POST /contacts`: creates a contact (409 `CONFLICT` when the email exists). */
-  create(body: CreateContactParams, options?: RequestOptions): Promise<Contact> {
+  async create(body: CreateContactParams, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'POST', path: '/contacts', json: body, options });
   }
 
   /** `GET /contacts/{id}`. */
-  get(id: string, options?: RequestOptions): Promise<Contact> {
+  async get(id: string, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'GET', path: `/contacts/${segment(id)}`, options });
   }
 
   /** `PUT /contacts/{id}`: partial update; only the given fields change. */
-  update(id: string, body: UpdateContactParams, options?: RequestOptions): Promise<Contact> {
+  async update(id: string, body: UpdateContactParams, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'PUT', path: `/contacts/${segment(id)}`, json: body, options });
   }
 
   /** `DELETE /contacts/{id}`. */
-  delete(id: string, options?: RequestOptions): Promise<Deleted> {
+  async delete(id: string, options?: RequestOptions): Promise<Deleted> {
     return this.transport.data<Deleted>({ method: 'DELETE', path: `/contacts/${segment(id)}`, options });
   }
 
   /** `POST /contacts/bulk`: up to 1000 contacts; bad rows are reported, never fail the others. */
-  bulk(body: BulkContactsParams, options?: RequestOptions): Promise<BulkResult> {
+  async bulk(body: BulkContactsParams, options?: RequestOptions): Promise<BulkResult> {
     return this.transport.data<BulkResult>({ method: 'POST', path: '/contacts/bulk', json: body, options });
   }
 
   /** `POST /contacts/search`: one page of matches, with `meta`. */
-  search(body: SearchContactsParams = {}, query?: PageQuery, options?: RequestOptions): Promise<ListResult<Contact>> {
+  async search(body: SearchContactsParams = {}, query?: PageQuery, options?: RequestOptions): Promise<ListResult<Contact>> {
     return this.transport.list<Contact>({ method: 'POST', path: '/contacts/search', json: body, query, options });
   }
 
@@ -64,7 +64,7 @@ export class Contacts extends Resource {
   }
 
   /** `POST /contacts/import`: imports a CSV text (header row with an email column). */
-  import(csv: string | Uint8Array, query?: ImportContactsQuery, options?: RequestOptions): Promise<BulkResult> {
+  async import(csv: string | Uint8Array, query?: ImportContactsQuery, options?: RequestOptions): Promise<BulkResult> {
     return this.transport.data<BulkResult>({
       method: 'POST',
       path: '/contacts/import',
@@ -75,27 +75,27 @@ export class Contacts extends Resource {
   }
 
   /** `GET /contacts/export`: the filtered contacts as CSV text (RFC 4180, CRLF line ends). */
-  export(query?: ContactExportQuery, options?: RequestOptions): Promise<string> {
+  async export(query?: ContactExportQuery, options?: RequestOptions): Promise<string> {
     return this.transport.text({ method: 'GET', path: '/contacts/export', query, options });
   }
 
   /** `POST /contacts/{id}/groups`: adds the contact to groups; returns the contact. */
-  addToGroups(id: string, body: GroupIdsParams, options?: RequestOptions): Promise<Contact> {
+  async addToGroups(id: string, body: GroupIdsParams, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'POST', path: `/contacts/${segment(id)}/groups`, json: body, options });
   }
 
   /** `DELETE /contacts/{id}/groups`: removes the contact from groups; returns the contact. */
-  removeFromGroups(id: string, body: GroupIdsParams, options?: RequestOptions): Promise<Contact> {
+  async removeFromGroups(id: string, body: GroupIdsParams, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'DELETE', path: `/contacts/${segment(id)}/groups`, json: body, options });
   }
 
   /** `POST /contacts/{id}/tags`: adds tags; returns the contact. */
-  addTags(id: string, body: TagsParams, options?: RequestOptions): Promise<Contact> {
+  async addTags(id: string, body: TagsParams, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'POST', path: `/contacts/${segment(id)}/tags`, json: body, options });
   }
 
   /** `DELETE /contacts/{id}/tags`: removes tags; returns the contact. */
-  removeTags(id: string, body: TagsParams, options?: RequestOptions): Promise<Contact> {
+  async removeTags(id: string, body: TagsParams, options?: RequestOptions): Promise<Contact> {
     return this.transport.data<Contact>({ method: 'DELETE', path: `/contacts/${segment(id)}/tags`, json: body, options });
   }
 }

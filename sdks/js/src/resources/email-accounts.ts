@@ -12,7 +12,7 @@ import { Resource, segment } from './base.js';
 /** `/email-accounts`: sending accounts (SMTP, optional IMAP, or the `sandbox` mailbox). */
 export class EmailAccounts extends Resource {
   /** `GET /email-accounts`: one page of accounts, with `meta`. */
-  list(query?: EmailAccountListQuery, options?: RequestOptions): Promise<ListResult<EmailAccount>> {
+  async list(query?: EmailAccountListQuery, options?: RequestOptions): Promise<ListResult<EmailAccount>> {
     return this.transport.list<EmailAccount>({ method: 'GET', path: '/email-accounts', query, options });
   }
 
@@ -25,17 +25,17 @@ export class EmailAccounts extends Resource {
   }
 
   /** `POST /email-accounts`. */
-  create(body: CreateEmailAccountParams, options?: RequestOptions): Promise<EmailAccount> {
+  async create(body: CreateEmailAccountParams, options?: RequestOptions): Promise<EmailAccount> {
     return this.transport.data<EmailAccount>({ method: 'POST', path: '/email-accounts', json: body, options });
   }
 
   /** `GET /email-accounts/{id}`. */
-  get(id: string, options?: RequestOptions): Promise<EmailAccount> {
+  async get(id: string, options?: RequestOptions): Promise<EmailAccount> {
     return this.transport.data<EmailAccount>({ method: 'GET', path: `/email-accounts/${segment(id)}`, options });
   }
 
   /** `PUT /email-accounts/{id}`: only the given fields change. */
-  update(id: string, body: UpdateEmailAccountParams, options?: RequestOptions): Promise<EmailAccount> {
+  async update(id: string, body: UpdateEmailAccountParams, options?: RequestOptions): Promise<EmailAccount> {
     return this.transport.data<EmailAccount>({
       method: 'PUT',
       path: `/email-accounts/${segment(id)}`,
@@ -45,12 +45,12 @@ export class EmailAccounts extends Resource {
   }
 
   /** `DELETE /email-accounts/{id}`. */
-  delete(id: string, options?: RequestOptions): Promise<Deleted> {
+  async delete(id: string, options?: RequestOptions): Promise<Deleted> {
     return this.transport.data<Deleted>({ method: 'DELETE', path: `/email-accounts/${segment(id)}`, options });
   }
 
   /** `POST /email-accounts/{id}/test`: connects (and authenticates) to SMTP and IMAP; names the failed step. */
-  test(id: string, options?: RequestOptions): Promise<EmailAccountTestResult> {
+  async test(id: string, options?: RequestOptions): Promise<EmailAccountTestResult> {
     return this.transport.data<EmailAccountTestResult>({
       method: 'POST',
       path: `/email-accounts/${segment(id)}/test`,

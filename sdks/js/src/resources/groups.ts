@@ -16,7 +16,7 @@ import { Resource, segment } from './base.js';
 /** `/groups`: CRUD and membership. */
 export class Groups extends Resource {
   /** `GET /groups`: one page of groups, with `meta`. */
-  list(query?: GroupListQuery, options?: RequestOptions): Promise<ListResult<Group>> {
+  async list(query?: GroupListQuery, options?: RequestOptions): Promise<ListResult<Group>> {
     return this.transport.list<Group>({ method: 'GET', path: '/groups', query, options });
   }
 
@@ -26,27 +26,27 @@ export class Groups extends Resource {
   }
 
   /** `POST /groups`. */
-  create(body: CreateGroupParams, options?: RequestOptions): Promise<Group> {
+  async create(body: CreateGroupParams, options?: RequestOptions): Promise<Group> {
     return this.transport.data<Group>({ method: 'POST', path: '/groups', json: body, options });
   }
 
   /** `GET /groups/{id}`. */
-  get(id: string, options?: RequestOptions): Promise<Group> {
+  async get(id: string, options?: RequestOptions): Promise<Group> {
     return this.transport.data<Group>({ method: 'GET', path: `/groups/${segment(id)}`, options });
   }
 
   /** `PUT /groups/{id}`: only the given fields change. */
-  update(id: string, body: UpdateGroupParams, options?: RequestOptions): Promise<Group> {
+  async update(id: string, body: UpdateGroupParams, options?: RequestOptions): Promise<Group> {
     return this.transport.data<Group>({ method: 'PUT', path: `/groups/${segment(id)}`, json: body, options });
   }
 
   /** `DELETE /groups/{id}`: the group's contacts are kept. */
-  delete(id: string, options?: RequestOptions): Promise<Deleted> {
+  async delete(id: string, options?: RequestOptions): Promise<Deleted> {
     return this.transport.data<Deleted>({ method: 'DELETE', path: `/groups/${segment(id)}`, options });
   }
 
   /** `GET /groups/{id}/contacts`: one page of the group's contacts. */
-  listContacts(id: string, query?: GroupContactsQuery, options?: RequestOptions): Promise<ListResult<Contact>> {
+  async listContacts(id: string, query?: GroupContactsQuery, options?: RequestOptions): Promise<ListResult<Contact>> {
     return this.transport.list<Contact>({ method: 'GET', path: `/groups/${segment(id)}/contacts`, query, options });
   }
 
@@ -60,7 +60,7 @@ export class Groups extends Resource {
   }
 
   /** `POST /groups/{id}/contacts`: adds contacts (idempotent). */
-  addContacts(id: string, body: ContactIdsParams, options?: RequestOptions): Promise<AddMembersResult> {
+  async addContacts(id: string, body: ContactIdsParams, options?: RequestOptions): Promise<AddMembersResult> {
     return this.transport.data<AddMembersResult>({
       method: 'POST',
       path: `/groups/${segment(id)}/contacts`,
@@ -70,7 +70,7 @@ export class Groups extends Resource {
   }
 
   /** `DELETE /groups/{id}/contacts`: removes contacts from the group (they are not deleted). */
-  removeContacts(id: string, body: ContactIdsParams, options?: RequestOptions): Promise<RemoveMembersResult> {
+  async removeContacts(id: string, body: ContactIdsParams, options?: RequestOptions): Promise<RemoveMembersResult> {
     return this.transport.data<RemoveMembersResult>({
       method: 'DELETE',
       path: `/groups/${segment(id)}/contacts`,

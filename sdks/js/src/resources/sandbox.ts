@@ -6,7 +6,7 @@ import { Resource, segment } from './base.js';
 /** `/sandbox/messages`: mail captured from `sandbox` email accounts. */
 export class Sandbox extends Resource {
   /** `GET /sandbox/messages`: one page of captured messages, newest first. */
-  listMessages(query?: PageQuery, options?: RequestOptions): Promise<ListResult<SandboxMessageSummary>> {
+  async listMessages(query?: PageQuery, options?: RequestOptions): Promise<ListResult<SandboxMessageSummary>> {
     return this.transport.list<SandboxMessageSummary>({ method: 'GET', path: '/sandbox/messages', query, options });
   }
 
@@ -19,12 +19,12 @@ export class Sandbox extends Resource {
   }
 
   /** `GET /sandbox/messages/{id}`: one message with headers, HTML, text and raw source. */
-  getMessage(id: string, options?: RequestOptions): Promise<SandboxMessage> {
+  async getMessage(id: string, options?: RequestOptions): Promise<SandboxMessage> {
     return this.transport.data<SandboxMessage>({ method: 'GET', path: `/sandbox/messages/${segment(id)}`, options });
   }
 
   /** `DELETE /sandbox/messages`: deletes every captured message. */
-  deleteMessages(options?: RequestOptions): Promise<SandboxClearResult> {
+  async deleteMessages(options?: RequestOptions): Promise<SandboxClearResult> {
     return this.transport.data<SandboxClearResult>({ method: 'DELETE', path: '/sandbox/messages', options });
   }
 }
@@ -32,7 +32,7 @@ export class Sandbox extends Resource {
 /** `/pipeline-stages`: the workspace's stages (Lead, Contacted, …), used by `pipelineStageId`. */
 export class PipelineStages extends Resource {
   /** `GET /pipeline-stages`: every stage, in pipeline order. */
-  list(options?: RequestOptions): Promise<PipelineStage[]> {
+  async list(options?: RequestOptions): Promise<PipelineStage[]> {
     return this.transport.data<PipelineStage[]>({ method: 'GET', path: '/pipeline-stages', options });
   }
 }

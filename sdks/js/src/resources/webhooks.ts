@@ -14,7 +14,7 @@ import { Resource, segment } from './base.js';
 /** `/webhooks`: subscriptions, delivery logs and test deliveries. */
 export class Webhooks extends Resource {
   /** `GET /webhooks`: one page of webhooks, with `meta`. */
-  list(query?: WebhookListQuery, options?: RequestOptions): Promise<ListResult<Webhook>> {
+  async list(query?: WebhookListQuery, options?: RequestOptions): Promise<ListResult<Webhook>> {
     return this.transport.list<Webhook>({ method: 'GET', path: '/webhooks', query, options });
   }
 
@@ -24,27 +24,27 @@ export class Webhooks extends Resource {
   }
 
   /** `POST /webhooks`: the answer carries the signing `secret`, returned only here. */
-  create(body: CreateWebhookParams, options?: RequestOptions): Promise<CreatedWebhook> {
+  async create(body: CreateWebhookParams, options?: RequestOptions): Promise<CreatedWebhook> {
     return this.transport.data<CreatedWebhook>({ method: 'POST', path: '/webhooks', json: body, options });
   }
 
   /** `GET /webhooks/{id}`. */
-  get(id: string, options?: RequestOptions): Promise<Webhook> {
+  async get(id: string, options?: RequestOptions): Promise<Webhook> {
     return this.transport.data<Webhook>({ method: 'GET', path: `/webhooks/${segment(id)}`, options });
   }
 
   /** `PUT /webhooks/{id}`: may change `url`, `events`, `status`, `description`, `secret`. */
-  update(id: string, body: UpdateWebhookParams, options?: RequestOptions): Promise<Webhook> {
+  async update(id: string, body: UpdateWebhookParams, options?: RequestOptions): Promise<Webhook> {
     return this.transport.data<Webhook>({ method: 'PUT', path: `/webhooks/${segment(id)}`, json: body, options });
   }
 
   /** `DELETE /webhooks/{id}`. */
-  delete(id: string, options?: RequestOptions): Promise<Deleted> {
+  async delete(id: string, options?: RequestOptions): Promise<Deleted> {
     return this.transport.data<Deleted>({ method: 'DELETE', path: `/webhooks/${segment(id)}`, options });
   }
 
   /** `GET /webhooks/{id}/logs`: one page of delivery attempts. */
-  listLogs(id: string, query?: WebhookLogListQuery, options?: RequestOptions): Promise<ListResult<WebhookLog>> {
+  async listLogs(id: string, query?: WebhookLogListQuery, options?: RequestOptions): Promise<ListResult<WebhookLog>> {
     return this.transport.list<WebhookLog>({ method: 'GET', path: `/webhooks/${segment(id)}/logs`, query, options });
   }
 
@@ -58,7 +58,7 @@ export class Webhooks extends Resource {
   }
 
   /** `POST /webhooks/{id}/test`: sends a signed `webhook.test` event now; returns its delivery log entry. */
-  test(id: string, options?: RequestOptions): Promise<WebhookLog> {
+  async test(id: string, options?: RequestOptions): Promise<WebhookLog> {
     return this.transport.data<WebhookLog>({ method: 'POST', path: `/webhooks/${segment(id)}/test`, options });
   }
 }

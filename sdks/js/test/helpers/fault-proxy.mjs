@@ -6,7 +6,9 @@ import { connect, createServer } from 'node:net';
  * - 'drop-first-post-response': forwards the first POST to the server, waits until the server's
  *   answer arrives, then destroys the client connection instead of passing the answer on;
  * - 'fail-first': answers the first request itself with `503 Service Unavailable`;
- * - 'stall-first': swallows the first request (never forwarded, never answered).
+ * - 'stall-first': swallows the first request (never forwarded, never answered);
+ * - 'limit-first-date': answers the first request itself with `429` and a `Retry-After` HTTP date
+ *   two seconds ahead (the form a gateway may send), in the API's error envelope.
  * Returns { baseUrl, faults, forwarded, close }.
  */
 export async function startFaultProxy(targetPort, mode) {
@@ -53,6 +55,17 @@ export async function startFaultProxy(targetPort, mode) {
           armed = false;
           state.faults += 1;
           client.end('HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\nunavailable');
+          return;
+        }
+        if (mode === 'limit-first-date') {
+          armed = false;
+          state.faults += 1;
+          const body = '{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Slow down"}}';
+          const retryAt = new Date(Date.now() + 2000).toUTCString();
+          client.end(
+            `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: ${retryAt}\r\n` +
+              `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+          );
           return;
         }
         if (mode === 'drop-first-post-response' && chunk.toString('latin1', 0, 5) === 'POST ') {

@@ -197,13 +197,13 @@ export function unique() {
 }
 
 /**
- * A fetch wrapper recording every attempt: { method, url, status | error, key, replayed, at }.
+ * A fetch wrapper recording every attempt: { method, url, headers, status | error, key, replayed, retryAfter, at }.
  * Returns { fetch, calls }.
  */
 export function recordingFetch(inner = globalThis.fetch) {
   const calls = [];
   const wrapped = async (url, init) => {
-    const entry = { method: init.method, url, key: init.headers['Idempotency-Key'], at: Date.now() };
+    const entry = { method: init.method, url, headers: init.headers, key: init.headers['Idempotency-Key'], at: Date.now() };
     calls.push(entry);
     try {
       const response = await inner(url, init);
