@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pipeline_stages;
 pub mod sandbox;
+pub mod sdk_docs;
 pub mod tracking;
 pub mod webhook_test;
 pub mod webhooks;
@@ -137,6 +138,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>) {
         .service(resource("/readyz", "GET").route(web::get().to(docs::readyz)))
         .service(resource("/docs", "GET").route(web::get().to(docs::index)))
         .service(resource("/docs/", "GET").route(web::get().to(docs::index)))
+        .service(resource("/docs/sdks", "GET").route(web::get().to(sdk_docs::index)))
+        .service(resource("/docs/sdks/", "GET").route(web::get().to(sdk_docs::index)))
+        .service(resource("/docs/sdks/{sdk}", "GET").route(web::get().to(sdk_docs::guide)))
         .service(resource("/docs/{file:.*}", "GET").route(web::get().to(docs::asset)))
         .service(resource("/sandbox", "GET").route(web::get().to(docs::sandbox_index)))
         .service(resource("/sandbox/", "GET").route(web::get().to(docs::sandbox_index)))

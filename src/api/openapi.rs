@@ -39,6 +39,8 @@ const DESCRIPTION: &str = r#"The fluenzr REST API: a self-hosted, FluenzR-compat
 
 **Idempotency.** Any POST may carry an `Idempotency-Key` header (1–255 printable characters). The first successful response is stored for 24 hours and replayed, marked `Idempotent-Replayed: true`, for a retry with the same body; the same key with a different body or path is `409 CONFLICT`. Keys are per workspace; concurrent duplicates run once.
 
+**SDKs.** `@fluenzr/sdk` (TypeScript, `sdks/js`) and `fluenzr` (Python, `sdks/python`) have a method for every operation, retry `429` after `Retry-After`, send an `Idempotency-Key` with every POST and verify webhook signatures; their guides are at `/docs/sdks`.
+
 **Timestamps** are RFC 3339 UTC (`2025-01-15T10:30:00Z`). **Ids** are opaque prefixed strings (`con_`, `grp_`, `stg_`, `acc_`, `cmp_`, `whk_`, `evt_`, `log_`)."#;
 
 /// The document's source.

@@ -228,6 +228,74 @@ async fn the_docs_page_and_its_assets_are_served_with_their_content_types() {
 }
 
 #[tokio::test]
+async fn the_docs_page_links_to_both_sdk_guides_which_the_server_renders() {
+    let app = spawn_app().await;
+    let html = reqwest::get(format!("{}/docs", app.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for link in [
+        "href=\"/docs/sdks\"",
+        "href=\"/docs/sdks/js\"",
+        "href=\"/docs/sdks/python\"",
+    ] {
+        assert!(html.contains(link), "the reference links {link}");
+    }
+    // Each guide is its SDK's README, rendered: install command, client and webhook helper.
+    for (path, expected) in [
+        (
+            "/docs/sdks",
+            [
+                "@fluenzr/sdk",
+                "contacts.addToGroups",
+                "contacts.add_to_groups",
+            ],
+        ),
+        (
+            "/docs/sdks/js",
+            ["npm install", "new FluenzrClient", "verifyWebhookSignature"],
+        ),
+        (
+            "/docs/sdks/python",
+            [
+                "pip install",
+                "AsyncFluenzrClient",
+                "verify_webhook_signature",
+            ],
+        ),
+    ] {
+        let response = reqwest::get(format!("{}{path}", app.address))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("href=\"/docs/style.css\""),
+            "{path} is styled"
+        );
+        assert!(page.contains("<h1"), "{path} is rendered Markdown");
+        for text in expected {
+            assert!(page.contains(text), "{path} mentions {text}");
+        }
+    }
+    let missing = reqwest::get(format!("{}/docs/sdks/ruby", app.address))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(body_json(missing).await["error"]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
 async fn the_health_probes_answer_without_a_key() {
     let app = spawn_app().await;
     for path in ["/healthz", "/readyz"] {
