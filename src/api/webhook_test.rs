@@ -4,53 +4,33 @@
 use crate::api::envelope::{self, Envelope};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Tenant;
+use crate::api::webhooks::dto::DeliveryLogResponse;
 use crate::api::AppState;
 use crate::domain::ids::WebhookId;
+use crate::domain::webhook::DeliveryStatus;
 use crate::error::Error;
 use crate::webhooks::dispatcher::store::{self, LogEntry};
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-/// One delivery attempt of an event to a webhook.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(example = json!({"id": "log_0Ab3Cd5Ef7Gh9Ij1Kl3M", "eventId": "evt_0Ab3Cd5Ef7Gh9Ij1Kl3N", "eventType": "webhook.test", "status": "delivered", "statusCode": 200, "responseTime": 42, "attempt": 1, "error": null, "timestamp": "2025-01-15T10:30:00Z"}))]
-pub struct WebhookLogResponse {
-    /// Log entry id (`log_…`), one per attempt.
-    pub id: String,
-    /// The event (`evt_…`): the same for every attempt of an event.
-    pub event_id: String,
-    /// The event type.
-    pub event_type: String,
-    /// `pending`, `delivered`, `retrying` (a later attempt is scheduled) or `failed`.
-    pub status: String,
-    /// The receiver's HTTP status, when it answered.
-    pub status_code: Option<i64>,
-    /// Milliseconds the attempt took.
-    pub response_time: Option<i64>,
-    /// 1 for the first attempt.
-    pub attempt: i64,
-    /// Why the attempt did not succeed.
-    pub error: Option<String>,
-    /// When the attempt was made.
-    pub timestamp: String,
-}
-
-impl From<LogEntry> for WebhookLogResponse {
-    fn from(entry: LogEntry) -> Self {
-        Self {
-            id: entry.id,
-            event_id: entry.event_id,
-            event_type: entry.event_type,
-            status: entry.status,
-            status_code: entry.status_code,
-            response_time: entry.response_time_ms,
-            attempt: entry.attempt,
-            error: entry.error,
-            timestamp: entry.timestamp,
-        }
-    }
+/// The log entry of the test delivery, in the shape `GET /v1/webhooks/{id}/logs` lists.
+fn log_response(entry: LogEntry) -> Result<DeliveryLogResponse, ApiError> {
+    let status = DeliveryStatus::parse(&entry.status).ok_or_else(|| {
+        ApiError::Domain(Error::Internal(anyhow::anyhow!(
+            "unknown delivery status {:?}",
+            entry.status
+        )))
+    })?;
+    Ok(DeliveryLogResponse {
+        id: entry.id,
+        event_id: entry.event_id,
+        event_type: entry.event_type,
+        status: status.into(),
+        status_code: entry.status_code.and_then(|code| u16::try_from(code).ok()),
+        response_time: entry.response_time_ms.and_then(|ms| u64::try_from(ms).ok()),
+        attempt: u32::try_from(entry.attempt).unwrap_or(u32::MAX),
+        error: entry.error,
+        timestamp: entry.timestamp,
+    })
 }
 
 /// Send a test event: a signed `webhook.test` event (`data: {webhookId, message}`) is delivered
@@ -58,7 +38,7 @@ impl From<LogEntry> for WebhookLogResponse {
 /// A receiver that fails it is retried like any other event.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "Webhooks", operation_id = "testWebhook",
     params(("id" = String, Path, pattern = "^whk_[A-Za-z0-9]{20}$", description = "Webhook id")),
-    responses((status = 200, description = "The attempt's log entry (a failed delivery is still a 200).", body = Envelope<WebhookLogResponse>)))]
+    responses((status = 200, description = "The attempt's log entry (a failed delivery is still a 200).", body = Envelope<DeliveryLogResponse>)))]
 pub async fn test(
     state: web::Data<AppState>,
     tenant: Tenant,
@@ -82,5 +62,5 @@ pub async fn test(
         .deliver_taken(seq, webhook_seq, now)
         .await?
         .ok_or(ApiError::Domain(Error::NotFound("Webhook")))?;
-    Ok(envelope::ok(WebhookLogResponse::from(entry)))
+    Ok(envelope::ok(log_response(entry)?))
 }

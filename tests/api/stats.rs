@@ -331,6 +331,20 @@ async fn the_timeline_defaults_to_thirty_days_by_day() {
 }
 
 #[tokio::test]
+async fn the_default_timeline_counts_what_happened_in_the_current_second() {
+    let app = spawn_app().await;
+    let campaign = timeline_campaign(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    insert_event(&app, campaign.seq, None, "sent", now, json!({})).await;
+    let days = timeline(&app, &campaign, "").await;
+    let last = days.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["sent"], 1,
+        "a send of this very second is counted: {last}"
+    );
+}
+
+#[tokio::test]
 async fn invalid_timeline_ranges_are_400_naming_the_parameter() {
     let app = spawn_app().await;
     let campaign = timeline_campaign(&app).await;
