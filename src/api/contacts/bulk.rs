@@ -330,7 +330,9 @@ pub fn apply_filters(
     Ok(())
 }
 
-/// Search contacts by text and structured filters; same envelope as the list.
+/// Search contacts by text and structured filters; same envelope as the list. `page` and
+/// `perPage` may be given in the query string or in the body; when both are, the body's value is
+/// used (the query string's is still validated).
 #[utoipa::path(post, path = "/v1/contacts/search", tag = "Contacts", operation_id = "searchContacts",
     params(PageQuery),
     request_body = SearchRequest,
