@@ -1,7 +1,7 @@
 """Client configuration: arguments, environment variables, headers and resource handling."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Dict, List
 
 import httpx
@@ -89,6 +89,10 @@ def test_names_and_values_are_converted_for_the_api() -> None:
         "groupIds": "grp_a,grp_b", "flag": "true", "to": "2025-01-15T10:30:00Z",
     }
     assert query_of({"as_is": 1}, {}) == {"as_is": "1"}
+    naive = datetime(2025, 1, 15, 10, 30)
+    assert query_of(None, {"created_after": date(2025, 1, 15), "created_before": naive}) == {
+        "createdAfter": "2025-01-15T00:00:00Z", "createdBefore": "2025-01-15T10:30:00Z",
+    }
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -106,6 +107,25 @@ def test_search_finds_by_query_and_filters(client: FluenzrClient, tag: str) -> N
     assert [c["email"] for c in everyone] == [f"s1-{tag}@example.com", f"s2-{tag}@example.com"]
     found = sorted(c["email"] for c in client.contacts.search_all(query=f"Search{tag}"))
     assert found == [f"s1-{tag}@example.com", f"s2-{tag}@example.com"]
+
+
+def test_date_and_datetime_filters_are_accepted_by_the_server(
+    client: FluenzrClient, tag: str
+) -> None:
+    today = datetime.now(timezone.utc).date()
+    created = client.contacts.create(email=f"dated-{tag}@example.com")
+    email = f"dated-{tag}"
+    # A date is sent as its midnight UTC, which createdAfter/createdBefore accept.
+    assert [c["id"] for c in client.contacts.list(email=email, created_after=today)] == [
+        created["id"]
+    ]
+    assert list(client.contacts.list(email=email, created_before=date(2000, 1, 1))) == []
+    tomorrow = today + timedelta(days=1)
+    assert list(client.contacts.list(email=email, created_after=tomorrow)) == []
+    naive_midnight = datetime(today.year, today.month, today.day)  # naive: taken as UTC
+    assert len(client.contacts.list(email=email, created_after=naive_midnight)) == 1
+    exported = client.contacts.export_csv(email=email, created_before=tomorrow)
+    assert [r["id"] for r in csv.DictReader(io.StringIO(exported))] == [created["id"]]
 
 
 def test_csv_import_then_export_contains_the_rows(client: FluenzrClient, tag: str) -> None:

@@ -2,7 +2,7 @@
 
 import json
 import time
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple, cast
 
 import pytest
 
@@ -108,3 +108,17 @@ def test_real_deliveries_verify(client: FluenzrClient, receiver: Receiver, tag: 
         assert len(delivered) == 1 and delivered.meta["total"] >= 2
     finally:
         client.webhooks.delete(hook["id"])
+
+
+def test_verification_returns_false_for_values_of_the_wrong_type() -> None:
+    secret = "whsec_test"
+    stamp = int(time.time())
+    body = b'{"type":"webhook.test"}'
+    signature = compute_webhook_signature(body, stamp, secret)
+    assert verify_webhook_signature(body, signature, stamp, secret) is True
+    # e.g. raw header values handed over as bytes by a server framework
+    wrong: Any = signature.encode("ascii")
+    assert verify_webhook_signature(body, wrong, stamp, secret) is False
+    assert verify_webhook_signature(body, signature, stamp, wrong) is False
+    assert verify_webhook_signature(body, cast(Any, 42), stamp, secret) is False
+    assert verify_webhook_signature(cast(Any, 42), signature, stamp, secret) is False

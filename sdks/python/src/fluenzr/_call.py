@@ -109,7 +109,8 @@ def query_of(query: Optional[Mapping[str, Any]], params: Mapping[str, Any]) -> P
     """The query string: the positional dict's names as is, keyword names in camelCase.
 
     None values are left out; booleans become ``true``/``false``; lists are joined with
-    commas; dates and datetimes are written in ISO 8601 (naive datetimes taken as UTC).
+    commas; datetimes are written in RFC 3339 (naive datetimes taken as UTC) and dates as
+    their midnight UTC, which every date filter of the API accepts.
     """
     if query is not None and not isinstance(query, Mapping):
         raise TypeError(f"the query must be a dict, not {type(query).__name__}")
@@ -126,8 +127,10 @@ def _query_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set, frozenset)):
         return ",".join(_query_value(item) for item in value)
-    if isinstance(value, (_dt.date, _dt.datetime)):
+    if isinstance(value, _dt.datetime):
         return _iso(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat() + "T00:00:00Z"
     return str(value)
 
 

@@ -34,6 +34,8 @@ def verify_webhook_signature(
     holding several comma-separated signatures matches when one of them does. Never raises
     for bad input: returns False.
     """
+    if not isinstance(signature, str) or not isinstance(secret, str):
+        return False
     if not signature or timestamp is None or not secret:
         return False
     stamp_text = str(timestamp).strip()
