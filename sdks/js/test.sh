@@ -41,7 +41,7 @@ echo "== npm ci"
 npm ci --no-audit --no-fund --prefer-offline --loglevel=error
 echo "== npm run build"
 npm run --silent build
-echo "== type-check (tsc --noEmit) of test/types/examples.ts"
+echo "== type-check (tsc --noEmit) of test/types/examples.ts and test/types/fetch.ts (DOM lib)"
 npm run --silent typecheck
 echo "== node --test"
 # Node 20+ runs test files in parallel (--test-concurrency); older versions run them one by one.

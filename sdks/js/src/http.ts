@@ -9,8 +9,12 @@ export interface FetchInit {
   method: string;
   /** Request headers. */
   headers: Record<string, string>;
-  /** Request body (JSON text, or CSV for an import). */
-  body?: string | Uint8Array;
+  /**
+   * Request body: JSON text, or the CSV of an import (text, or an `ArrayBuffer` when the CSV was
+   * given as bytes). Both are `BodyInit` values, so the platform's `fetch` type-checks as a
+   * {@link FetchLike}.
+   */
+  body?: string | ArrayBuffer;
   /** Aborts the request (timeout or caller's signal). */
   signal: AbortSignal;
 }
@@ -81,6 +85,13 @@ export function retryAfterDelay(value: string | null, now: number = Date.now()):
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/** A fresh `ArrayBuffer` holding exactly the given bytes (a view may cover part of a larger buffer). */
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -241,9 +252,9 @@ export class Transport {
       Accept: accept,
       'User-Agent': this.config.userAgent,
     };
-    let body: string | Uint8Array | undefined;
+    let body: string | ArrayBuffer | undefined;
     if (call.raw) {
-      body = call.raw.body;
+      body = typeof call.raw.body === 'string' ? call.raw.body : toArrayBuffer(call.raw.body);
       headers['Content-Type'] = call.raw.contentType;
     } else if (call.json !== undefined) {
       body = JSON.stringify(call.json);
@@ -279,7 +290,7 @@ export class Transport {
     method: Method,
     url: string,
     headers: Record<string, string>,
-    body: string | Uint8Array | undefined,
+    body: string | ArrayBuffer | undefined,
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<Answer> {
