@@ -45,30 +45,62 @@ fn page_link(href: &str) -> Option<&'static str> {
     }
 }
 
-/// The guide's Markdown as an HTML page in the reference's style.
-fn render(guide: &Guide) -> String {
-    let parser = Parser::new_ext(guide.markdown, Options::ENABLE_TABLES).map(|event| {
-        use pulldown_cmark::{Event, Tag};
-        match event {
+/// The anchor of a heading, as Markdown renderers make them: lowercase letters, digits, `-`
+/// and `_`, with spaces turned into `-` (`"Sync a CRM"` → `sync-a-crm`).
+fn slug(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The guide's Markdown events: links between the READMEs point at their pages, and each
+/// heading gets the id in-page links (`[Campaigns](#campaigns)`) expect.
+fn events(markdown: &str) -> Vec<pulldown_cmark::Event<'_>> {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut events: Vec<Event> = Parser::new_ext(markdown, Options::ENABLE_TABLES)
+        .map(|event| match event {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = page_link(&dest_url).map_or(dest_url, Into::into);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: page_link(&dest_url).map_or(dest_url, Into::into),
+                title,
+                id,
+            }),
             other => other,
+        })
+        .collect();
+    let mut index = 0;
+    while index < events.len() {
+        if let Event::Start(Tag::Heading { .. }) = &events[index] {
+            let text: String = events[index + 1..]
+                .iter()
+                .take_while(|event| !matches!(event, Event::End(TagEnd::Heading(_))))
+                .filter_map(|event| match event {
+                    Event::Text(text) | Event::Code(text) => Some(text.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[index] {
+                *id = Some(slug(&text).into());
+            }
         }
-    });
+        index += 1;
+    }
+    events
+}
+
+/// The guide's Markdown as an HTML page in the reference's style.
+fn render(guide: &Guide) -> String {
     let mut body = String::new();
-    html::push_html(&mut body, parser);
+    html::push_html(&mut body, events(guide.markdown).into_iter());
     let nav = GUIDES
         .iter()
         .map(|other| {
@@ -125,6 +157,22 @@ mod tests {
         assert_eq!(page_link("../python/README.md"), Some("/docs/sdks/python"));
         assert_eq!(page_link("../README.md"), Some("/docs/sdks"));
         assert_eq!(page_link("https://example.com/"), None);
+    }
+
+    #[test]
+    fn headings_get_the_ids_in_page_links_use() {
+        assert_eq!(slug("Sync a CRM"), "sync-a-crm");
+        assert_eq!(
+            slug("Sandbox and pipeline stages"),
+            "sandbox-and-pipeline-stages"
+        );
+        assert_eq!(slug("@fluenzr/sdk"), "fluenzrsdk");
+        let page = render(&GUIDES[1]);
+        assert!(
+            page.contains("<h3 id=\"campaigns\">Campaigns</h3>"),
+            "{page}"
+        );
+        assert!(page.contains("<h2 id=\"usage-examples\">"));
     }
 
     #[test]
