@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FluenzrClient, FluenzrError } from '@fluenzr/sdk';
-import { OPEN_WINDOW, TWO_STEP_WORKFLOW, startServer, waitFor } from './helpers/server.mjs';
+import { OPEN_WINDOW, TWO_STEP_WORKFLOW, rejection, startServer, waitFor } from './helpers/server.mjs';
 
 let server;
 let client;
@@ -14,10 +14,7 @@ before(async () => {
 after(async () => server?.stop());
 
 async function failure(promise) {
-  const error = await promise.then(
-    () => assert.fail('expected a FluenzrError'),
-    (e) => e,
-  );
+  const error = await rejection(promise);
   assert.ok(error instanceof FluenzrError, String(error));
   return error;
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FluenzrClient, FluenzrError } from '@fluenzr/sdk';
-import { startServer } from './helpers/server.mjs';
+import { rejection, startServer } from './helpers/server.mjs';
 
 let server;
 let client;
@@ -15,10 +15,7 @@ after(async () => server?.stop());
 
 /** Asserts that `promise` rejects with a FluenzrError of this status and code; returns it. */
 async function rejectsWith(promise, status, code) {
-  const error = await promise.then(
-    () => assert.fail(`expected ${status} ${code}`),
-    (e) => e,
-  );
+  const error = await rejection(promise);
   assert.ok(error instanceof FluenzrError, `not a FluenzrError: ${error}`);
   assert.equal(error.status, status);
   assert.equal(error.code, code);

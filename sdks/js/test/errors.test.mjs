@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { DEFAULT_BASE_URL, FluenzrClient, FluenzrError } from '@fluenzr/sdk';
-import { freePort, recordingFetch, startServer } from './helpers/server.mjs';
+import { freePort, recordingFetch, rejection, startServer } from './helpers/server.mjs';
 
 let server;
 let client;
@@ -15,16 +15,8 @@ before(async () => {
 });
 after(async () => server?.stop());
 
-async function caught(promise) {
-  const error = await promise.then(
-    () => assert.fail('expected a rejection'),
-    (e) => e,
-  );
-  return error;
-}
-
 test('400 VALIDATION_ERROR with details', { timeout: 10000 }, async () => {
-  const error = await caught(client.contacts.create({ email: 'not-an-email' }));
+  const error = await rejection(client.contacts.create({ email: 'not-an-email' }));
   assert.ok(error instanceof FluenzrError);
   assert.ok(error instanceof Error);
   assert.equal(error.name, 'FluenzrError');
@@ -38,14 +30,14 @@ test('400 VALIDATION_ERROR with details', { timeout: 10000 }, async () => {
   assert.deepEqual(error.toJSON(), {
     name: 'FluenzrError', status: 400, code: 'VALIDATION_ERROR', message: 'Email is not a valid address', details: { field: 'email' },
   });
-  const query = await caught(client.contacts.list({ perPage: 500 }));
+  const query = await rejection(client.contacts.list({ perPage: 500 }));
   assert.equal(query.status, 400);
   assert.equal(query.code, 'VALIDATION_ERROR');
   assert.equal(query.details.field, 'perPage');
 });
 
 test('404 NOT_FOUND', { timeout: 10000 }, async () => {
-  const error = await caught(client.campaigns.get('cmp_00000000000000000000'));
+  const error = await rejection(client.campaigns.get('cmp_00000000000000000000'));
   assert.ok(error instanceof FluenzrError);
   assert.equal(error.status, 404);
   assert.equal(error.code, 'NOT_FOUND');
@@ -55,7 +47,7 @@ test('404 NOT_FOUND', { timeout: 10000 }, async () => {
 
 test('409 CONFLICT for a duplicate email', { timeout: 10000 }, async () => {
   await client.contacts.create({ email: 'dup@example.com' });
-  const error = await caught(client.contacts.create({ email: 'DUP@example.com' }));
+  const error = await rejection(client.contacts.create({ email: 'DUP@example.com' }));
   assert.ok(error instanceof FluenzrError);
   assert.equal(error.status, 409);
   assert.equal(error.code, 'CONFLICT');
@@ -67,7 +59,7 @@ test('409 CONFLICT for a duplicate email', { timeout: 10000 }, async () => {
 test('401 UNAUTHORIZED with a wrong key, not retried', { timeout: 10000 }, async () => {
   const recorder = recordingFetch();
   const wrong = new FluenzrClient({ apiKey: 'flz_sk_00000000000000000000000000000000', baseUrl: server.baseUrl, fetch: recorder.fetch });
-  const error = await caught(wrong.contacts.list());
+  const error = await rejection(wrong.contacts.list());
   assert.ok(error instanceof FluenzrError);
   assert.equal(error.status, 401);
   assert.equal(error.code, 'UNAUTHORIZED');
@@ -106,7 +98,7 @@ test('FLUENZR_API_KEY and FLUENZR_BASE_URL configure a client built without opti
     assert.equal((await client.contacts.get(created.id)).email, 'env@example.com');
 
     const explicit = new FluenzrClient({ apiKey: 'flz_sk_00000000000000000000000000000000' });
-    const refused = await caught(explicit.contacts.list());
+    const refused = await rejection(explicit.contacts.list());
     assert.equal(refused.status, 401, 'an explicit apiKey wins over the environment');
     const other = new FluenzrClient({ baseUrl: 'http://127.0.0.1:9/v1//' });
     assert.equal(other.baseUrl, 'http://127.0.0.1:9/v1', 'an explicit baseUrl wins');
@@ -123,7 +115,7 @@ test('NETWORK_ERROR (status 0) after the retries on a closed port', { timeout: 2
   const recorder = recordingFetch();
   const closed = new FluenzrClient({ apiKey: 'k', baseUrl: `http://127.0.0.1:${port}/v1`, maxRetries: 2, fetch: recorder.fetch });
   const started = Date.now();
-  const error = await caught(closed.contacts.list());
+  const error = await rejection(closed.contacts.list());
   assert.ok(error instanceof FluenzrError);
   assert.equal(error.status, 0);
   assert.equal(error.code, 'NETWORK_ERROR');
@@ -140,21 +132,21 @@ test('TIMEOUT (status 0) when the server never answers; a caller abort is not re
   try {
     const recorder = recordingFetch();
     const slow = new FluenzrClient({ apiKey: 'k', baseUrl, timeout: 200, maxRetries: 1, fetch: recorder.fetch });
-    const error = await caught(slow.contacts.list());
+    const error = await rejection(slow.contacts.list());
     assert.ok(error instanceof FluenzrError);
     assert.equal(error.status, 0);
     assert.equal(error.code, 'TIMEOUT');
     assert.match(error.message, /timed out after 200 ms/);
     assert.equal(recorder.calls.length, 2);
 
-    const perRequest = await caught(new FluenzrClient({ apiKey: 'k', baseUrl, maxRetries: 0 }).contacts.list({}, { timeout: 100 }));
+    const perRequest = await rejection(new FluenzrClient({ apiKey: 'k', baseUrl, maxRetries: 0 }).contacts.list({}, { timeout: 100 }));
     assert.equal(perRequest.code, 'TIMEOUT');
 
     const controller = new AbortController();
     const aborting = recordingFetch();
     const patient = new FluenzrClient({ apiKey: 'k', baseUrl, fetch: aborting.fetch });
     setTimeout(() => controller.abort(), 100);
-    const aborted = await caught(patient.contacts.list({}, { signal: controller.signal }));
+    const aborted = await rejection(patient.contacts.list({}, { signal: controller.signal }));
     assert.equal(aborted.name, 'AbortError');
     assert.equal(aborted instanceof FluenzrError, false);
     assert.equal(aborting.calls.length, 1);
@@ -175,13 +167,13 @@ test('INVALID_RESPONSE for answers that are not the JSON envelope', { timeout: 2
   await new Promise((r) => gateway.listen(0, '127.0.0.1', r));
   try {
     const viaGateway = new FluenzrClient({ apiKey: 'k', baseUrl: `http://127.0.0.1:${gateway.address().port}/v1`, maxRetries: 1 });
-    const bad = await caught(viaGateway.contacts.list());
+    const bad = await rejection(viaGateway.contacts.list());
     assert.ok(bad instanceof FluenzrError);
     assert.equal(bad.status, 502);
     assert.equal(bad.code, 'INVALID_RESPONSE');
     assert.match(bad.message, /Bad gateway/);
     assert.equal(hits, 2, '502 is retried');
-    const ok = await caught(viaGateway.groups.list());
+    const ok = await rejection(viaGateway.groups.list());
     assert.equal(ok.status, 200);
     assert.equal(ok.code, 'INVALID_RESPONSE');
     assert.equal(hits, 3, 'a 2xx that is not the envelope is not retried');
@@ -190,7 +182,7 @@ test('INVALID_RESPONSE for answers that are not the JSON envelope', { timeout: 2
   }
   // The real server's health check answers JSON that is not the /v1 envelope.
   const health = new FluenzrClient({ apiKey: server.apiKey, baseUrl: `${server.origin}/readyz?` });
-  const notEnvelope = await caught(health.pipelineStages.list());
+  const notEnvelope = await rejection(health.pipelineStages.list());
   assert.equal(notEnvelope.code, 'INVALID_RESPONSE');
   assert.equal(notEnvelope.status, 200);
   assert.match(notEnvelope.message, /ready/);

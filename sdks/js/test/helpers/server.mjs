@@ -1,4 +1,5 @@
 // Starts the real fluenzr binary on a fresh temporary database and a free loopback port.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -217,4 +218,12 @@ export function recordingFetch(inner = globalThis.fetch) {
     }
   };
   return { fetch: wrapped, calls };
+}
+
+/** Awaits `promise`, which must reject, and returns the rejection's reason. */
+export async function rejection(promise) {
+  return promise.then(
+    () => assert.fail('expected a rejection'),
+    (reason) => reason,
+  );
 }
