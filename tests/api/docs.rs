@@ -1,7 +1,7 @@
 //! Outside /v1: the OpenAPI document, the embedded documentation page (checked in a real headless
 //! browser) and the health probes.
 
-use crate::helpers::{body_json, spawn_app};
+use crate::helpers::{body_json, html_page, spawn_app};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -183,19 +183,7 @@ async fn the_openapi_document_is_public_and_describes_every_operation_of_each_re
 async fn the_docs_page_and_its_assets_are_served_with_their_content_types() {
     let app = spawn_app().await;
     for path in ["/docs", "/docs/"] {
-        let response = reqwest::get(format!("{}{path}", app.address))
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            content_type.starts_with("text/html"),
-            "{path}: {content_type}"
-        );
-        let html = response.text().await.unwrap();
+        let html = html_page(&app.address, path).await;
         assert!(
             html.contains("src=\"/docs/app.js\""),
             "{path} loads the script"
@@ -230,12 +218,7 @@ async fn the_docs_page_and_its_assets_are_served_with_their_content_types() {
 #[tokio::test]
 async fn the_docs_page_links_to_both_sdk_guides_which_the_server_renders() {
     let app = spawn_app().await;
-    let html = reqwest::get(format!("{}/docs", app.address))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = html_page(&app.address, "/docs").await;
     for link in [
         "href=\"/docs/sdks\"",
         "href=\"/docs/sdks/js\"",
@@ -266,19 +249,7 @@ async fn the_docs_page_links_to_both_sdk_guides_which_the_server_renders() {
             ],
         ),
     ] {
-        let response = reqwest::get(format!("{}{path}", app.address))
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            content_type.starts_with("text/html"),
-            "{path}: {content_type}"
-        );
-        let page = response.text().await.unwrap();
+        let page = html_page(&app.address, path).await;
         assert!(
             page.contains("href=\"/docs/style.css\""),
             "{path} is styled"

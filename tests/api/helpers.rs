@@ -146,6 +146,23 @@ pub async fn body_json(response: Response) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
 
+/// GETs `path` without credentials, asserts a 200 HTML answer and returns the page.
+pub async fn html_page(address: &str, path: &str) -> String {
+    let response = reqwest::get(format!("{address}{path}"))
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), 200, "{path}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("text/html"),
+        "{path}: {content_type}"
+    );
+    response.text().await.expect("body")
+}
+
 /// Asserts an error envelope with the given status and code; returns the body.
 pub async fn assert_error(response: Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");

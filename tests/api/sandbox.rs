@@ -1,6 +1,6 @@
 //! /v1/sandbox/messages (list, get, clear; workspace scoped) and the /sandbox viewer page.
 
-use crate::helpers::{assert_error, body_json, count_rows, spawn_app, TestApp};
+use crate::helpers::{assert_error, body_json, count_rows, html_page, spawn_app, TestApp};
 use crate::sending_fixtures::{first_workspace, insert_email_account};
 use fluenzr::db::sandbox::CapturedMessage;
 use fluenzr::domain::ids::WorkspaceId;
@@ -161,16 +161,7 @@ async fn the_sandbox_is_scoped_to_the_workspace_and_cleared_per_workspace() {
 async fn the_sandbox_page_and_its_assets_are_served_offline() {
     let app = spawn_app().await;
     for path in ["/sandbox", "/sandbox/"] {
-        let response = reqwest::get(format!("{}{path}", app.address))
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(content_type.starts_with("text/html"), "{content_type}");
-        let html = response.text().await.unwrap();
+        let html = html_page(&app.address, path).await;
         assert!(html.contains("src=\"/sandbox/app.js\""), "{html}");
         assert!(html.contains("href=\"/sandbox/style.css\""));
         assert!(html.contains("id=\"refresh\""), "a refresh button");
